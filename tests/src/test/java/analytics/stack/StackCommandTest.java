@@ -1,0 +1,333 @@
+package analytics.stack;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import analytics.testkit.Scripts;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.ServerAddress;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs {@code ./jbang stack up|status|down} as a user does, against a private storage folder and
+ * free ports (never 9092/9093/27017), and checks what is really running afterwards.
+ *
+ * <p>All tests share one storage folder, so that FerretDB is built once for the class; each
+ * test that starts the stack stops it again. Waits are bounded polls, never sleeps.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StackCommandTest {
+    private static final Duration FIRST_UP = Duration.ofMinutes(15);
+    private static final Duration UP = Duration.ofMinutes(5);
+    private static final Duration QUICK = Duration.ofMinutes(2);
+
+    @TempDir
+    static Path tmp;
+
+    static Path storage;
+    static int kafkaPort;
+    static int controllerPort;
+    static int mongoPort;
+
+    @BeforeAll
+    static void choosePortsAndStorage() {
+        storage = tmp.resolve("storage");
+        int[] ports = freePorts(3);
+        kafkaPort = ports[0];
+        controllerPort = ports[1];
+        mongoPort = ports[2];
+    }
+
+    @AfterAll
+    static void leaveNothingRunning() {
+        stack("down");
+    }
+
+    @Test
+    @Order(1)
+    void upStartsKafkaAndMongoThenSecondUpReusesThemAndDownTwiceStopsThem() throws Exception {
+        Scripts.Result first = stack(FIRST_UP, "up");
+        assertEquals(0, first.exitCode(), first.output());
+        assertTrue(first.stdout().contains("Kafka ready at localhost:" + kafkaPort),
+            first.output());
+        assertTrue(first.stdout().contains("Mongo ready at mongodb://localhost:" + mongoPort),
+            first.output());
+        long kafkaPid = pidFile("kafka").orElseThrow();
+        long mongoPid = pidFile("mongo").orElseThrow();
+        assertTrue(alive(kafkaPid) && alive(mongoPid));
+        assertEquals("test-ping", pingMongo());
+
+        Scripts.Result second = stack(UP, "up");
+        assertEquals(0, second.exitCode(), second.output());
+        assertTrue(second.stdout().contains("Kafka already running at localhost:" + kafkaPort
+            + " (pid " + kafkaPid + "): reused"), second.output());
+        assertTrue(second.stdout().contains("(pid " + mongoPid + ", "), second.output());
+        assertEquals(Optional.of(kafkaPid), pidFile("kafka"));
+        assertEquals(Optional.of(mongoPid), pidFile("mongo"));
+
+        Scripts.Result status = stack(QUICK, "status");
+        assertEquals(0, status.exitCode(), status.output());
+        String kafkaLine = line(status.stdout(), "kafka");
+        String mongoLine = line(status.stdout(), "mongo");
+        assertTrue(kafkaLine.matches("kafka\\s+up\\s+localhost:" + kafkaPort + "\\s+pid "
+            + kafkaPid + "\\s+data .*"), kafkaLine);
+        assertTrue(kafkaLine.contains(storage.resolve("kafka/data").toString()), kafkaLine);
+        assertTrue(mongoLine.matches("mongo\\s+up\\s+mongodb://localhost:" + mongoPort
+            + "\\s+pid " + mongoPid + "\\s+data .*backend (ferretdb|mongo-java-server).*"),
+            mongoLine);
+
+        Scripts.Result down = stack(QUICK, "down");
+        assertEquals(0, down.exitCode(), down.output());
+        assertTrue(down.stdout().contains("kafka: stopped (pid " + kafkaPid + ")"),
+            down.output());
+        assertTrue(down.stdout().contains("mongo: stopped (pid " + mongoPid + ")"),
+            down.output());
+        assertFalse(alive(kafkaPid) || alive(mongoPid), "a process outlived 'down'");
+        assertEquals(Optional.empty(), pidFile("kafka"));
+        assertEquals(Optional.empty(), pidFile("mongo"));
+
+        Scripts.Result again = stack(QUICK, "down");
+        assertEquals(0, again.exitCode(), again.output());
+        assertTrue(again.stdout().contains("kafka: not running"), again.output());
+        assertTrue(again.stdout().contains("mongo: not running"), again.output());
+
+        Scripts.Result stopped = stack(QUICK, "status");
+        assertEquals(3, stopped.exitCode(), stopped.output());
+        assertTrue(line(stopped.stdout(), "kafka").matches("kafka\\s+down\\s.*"),
+            stopped.output());
+        assertTrue(line(stopped.stdout(), "mongo").matches("mongo\\s+down\\s.*"),
+            stopped.output());
+    }
+
+    @Test
+    @Order(2)
+    void upAfterTheBrokerWasKilledBringsItBackWithItsTopics() throws Exception {
+        Scripts.Result up = stack(FIRST_UP, "up");
+        assertEquals(0, up.exitCode(), up.output());
+        String topic = "stack-test-" + System.nanoTime();
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all()
+                .get(60, TimeUnit.SECONDS);
+        }
+        long killed = pidFile("kafka").orElseThrow();
+        ProcessHandle broker = ProcessHandle.of(killed).orElseThrow();
+        broker.destroyForcibly();
+        broker.onExit().get(60, TimeUnit.SECONDS);
+
+        Scripts.Result back = stack(UP, "up");
+        assertEquals(0, back.exitCode(), back.output());
+        assertTrue(back.stdout().contains("Kafka ready at localhost:" + kafkaPort),
+            back.output());
+        long restarted = pidFile("kafka").orElseThrow();
+        assertNotEquals(killed, restarted);
+        try (Admin admin = admin()) {
+            assertTrue(admin.listTopics().names().get(60, TimeUnit.SECONDS).contains(topic),
+                "topic " + topic + " lost after kill -9 and up");
+            assertEquals(3, admin.describeTopics(List.of(topic)).allTopicNames()
+                .get(60, TimeUnit.SECONDS).get(topic).partitions().size());
+        }
+        Scripts.Result down = stack(QUICK, "down");
+        assertEquals(0, down.exitCode(), down.output());
+    }
+
+    @Test
+    @Order(3)
+    void mongoJavaServerBackendAnswersPingAndIsShownByStatus() throws Exception {
+        Scripts.Result up = stack(UP, "up", "--mongo-backend", "mongo-java-server");
+        try {
+            assertEquals(0, up.exitCode(), up.output());
+            assertTrue(up.stdout().contains("Mongo backend: mongo-java-server"), up.output());
+            assertEquals("test-ping", pingMongo());
+            Scripts.Result status = stack(QUICK, "status");
+            assertEquals(0, status.exitCode(), status.output());
+            assertTrue(line(status.stdout(), "mongo").contains("backend mongo-java-server"),
+                status.output());
+            assertTrue(line(status.stdout(), "mongo")
+                .contains(storage.resolve("mongo/mongo-java-server").toString()), status.output());
+        } finally {
+            Scripts.Result down = stack(QUICK, "down");
+            assertEquals(0, down.exitCode(), down.output());
+        }
+        assertEquals(Optional.empty(), pidFile("mongo"));
+    }
+
+    @Test
+    @Order(4)
+    void aKafkaPortHeldByAnotherProgramIsNamedAndNothingIsLeftRunning() throws Exception {
+        try (ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int taken = squatter.getLocalPort();
+            Scripts.Result up = stackOn(UP, taken, mongoPort, "up");
+            assertNotEquals(0, up.exitCode(), up.output());
+            assertTrue(up.stderr().contains("port " + taken + " (--kafka-port)"), up.output());
+            assertEquals(1, up.stderr().strip().lines().count(), up.output());
+        }
+        assertEquals(Optional.empty(), pidFile("kafka"));
+        assertEquals(Optional.empty(), pidFile("mongo"));
+    }
+
+    @Test
+    @Order(5)
+    void aMongoPortHeldByAnotherProgramIsNamedAndKafkaIsNotStarted() throws Exception {
+        try (ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int taken = squatter.getLocalPort();
+            Scripts.Result up = stackOn(UP, kafkaPort, taken, "up");
+            assertNotEquals(0, up.exitCode(), up.output());
+            assertTrue(up.stderr().contains("port " + taken + " (--mongo-port)"), up.output());
+        }
+        assertEquals(Optional.empty(), pidFile("kafka"));
+        assertEquals(Optional.empty(), pidFile("mongo"));
+    }
+
+    @Test
+    @Order(6)
+    void unknownSubcommandIsAUsageErrorWithExitCode2() {
+        Scripts.Result r = Scripts.run(QUICK, "stack", "sideways");
+        assertEquals(2, r.exitCode(), r.output());
+        assertEquals(1, r.stderr().strip().lines().count(), r.output());
+        assertTrue(r.stderr().contains("unknown subcommand 'sideways'"), r.output());
+    }
+
+    @Test
+    @Order(7)
+    void unknownFlagIsAUsageErrorNamingTheFlag() {
+        Scripts.Result r = Scripts.run(QUICK, "stack", "up", "--kafka-prot", "1");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.stderr().contains("--kafka-prot"), r.output());
+        assertFalse(r.stderr().contains("Exception"), r.output());
+    }
+
+    @Test
+    @Order(8)
+    void unwritableStorageIsOneClearLineAndNothingStarts() throws IOException {
+        Path file = Files.writeString(tmp.resolve("not-a-folder"), "x");
+        Scripts.Result r = Scripts.run(QUICK, "stack", "up", "--storage",
+            file.resolve("storage").toString(), "--kafka-port", Integer.toString(kafkaPort),
+            "--controller-port", Integer.toString(controllerPort),
+            "--mongo-port", Integer.toString(mongoPort));
+        assertEquals(1, r.exitCode(), r.output());
+        assertEquals(1, r.stderr().strip().lines().count(), r.output());
+        assertTrue(r.stderr().contains("is not writable (--storage)"), r.output());
+        assertFalse(portAnswers(kafkaPort) || portAnswers(mongoPort), "something started");
+    }
+
+    @Test
+    @Order(9)
+    void wrapperRunsThePinnedJBangVersion() {
+        Scripts.Result r = Scripts.run(QUICK, "version");
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals("0.132.1", r.stdout().strip(), r.output());
+    }
+
+    // --- helpers ---------------------------------------------------------------------------
+
+    static Scripts.Result stack(String subcommand) {
+        return stack(QUICK, subcommand);
+    }
+
+    static Scripts.Result stack(Duration timeout, String subcommand, String... more) {
+        return stackOn(timeout, kafkaPort, mongoPort, subcommand, more);
+    }
+
+    static Scripts.Result stackOn(Duration timeout, int kafka, int mongo, String subcommand,
+                                  String... more) {
+        List<String> args = new ArrayList<>(List.of(subcommand, "--storage", storage.toString(),
+            "--kafka-port", Integer.toString(kafka),
+            "--controller-port", Integer.toString(controllerPort),
+            "--mongo-port", Integer.toString(mongo)));
+        args.addAll(List.of(more));
+        return Scripts.run(timeout, "stack", args.toArray(String[]::new));
+    }
+
+    static Optional<Long> pidFile(String part) throws IOException {
+        Path file = storage.resolve("run").resolve(part + ".pid");
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        return Optional.of(Long.parseLong(Files.readString(file).trim()));
+    }
+
+    static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    static String line(String output, String part) {
+        return output.lines().filter(l -> l.startsWith(part + " ")).findFirst()
+            .orElseThrow(() -> new AssertionError("no '" + part + "' line in:\n" + output));
+    }
+
+    static Admin admin() {
+        return Admin.create(Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:" + kafkaPort,
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 60_000));
+    }
+
+    static String pingMongo() {
+        MongoClientSettings settings = MongoClientSettings.builder()
+            .applyToClusterSettings(b -> b.hosts(List.of(new ServerAddress("localhost",
+                mongoPort))).serverSelectionTimeout(30, TimeUnit.SECONDS))
+            .build();
+        try (MongoClient client = MongoClients.create(settings)) {
+            Document ok = client.getDatabase("admin").runCommand(new Document("ping", 1));
+            return ((Number) ok.get("ok")).intValue() == 1 ? "test-ping" : ok.toJson();
+        }
+    }
+
+    static boolean portAnswers(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+                500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Distinct ports that were free a moment ago (all held open while choosing). */
+    static int[] freePorts(int count) {
+        List<ServerSocket> held = new ArrayList<>();
+        try {
+            int[] ports = new int[count];
+            for (int i = 0; i < count; i++) {
+                ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                held.add(s);
+                ports[i] = s.getLocalPort();
+            }
+            return ports;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            for (ServerSocket s : held) {
+                try {
+                    s.close();
+                } catch (IOException ignored) {
+                    // closing a probe socket
+                }
+            }
+        }
+    }
+}
