@@ -45,8 +45,36 @@ public final class EventCodec {
 
     private final JsonFactory factory = JsonFactory.builder().build();
 
-    /** The event as UTF-8 JSON bytes. */
+    /**
+     * The event as UTF-8 JSON bytes. Ids made of printable ASCII without quotes or backslashes
+     * (what the producer generates) are copied byte by byte; anything else goes through
+     * Jackson's escaping. Both give the same bytes for the same event.
+     */
     public byte[] encode(InteractionEvent event) {
+        String user = event.userId();
+        String item = event.itemId();
+        long millis = event.epochMillis();
+        if (!plainAscii(user) || !plainAscii(item) || millis < MIN_FAST || millis > MAX_FAST) {
+            return encodeWithJackson(event);
+        }
+        byte[] type = TYPE_BYTES[event.type().ordinal()];
+        int n = P_USER.length + user.length() + P_ITEM.length + item.length() + P_TYPE.length
+                + type.length + P_TS.length + TS_LENGTH + P_END.length;
+        byte[] out = new byte[n];
+        int i = put(out, 0, P_USER);
+        i = putAscii(out, i, user);
+        i = put(out, i, P_ITEM);
+        i = putAscii(out, i, item);
+        i = put(out, i, P_TYPE);
+        i = put(out, i, type);
+        i = put(out, i, P_TS);
+        i = putTimestamp(out, i, millis);
+        put(out, i, P_END);
+        return out;
+    }
+
+    /** The same bytes as {@link #encode}, always through Jackson (the reference encoder). */
+    byte[] encodeWithJackson(InteractionEvent event) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         try (JsonGenerator g = factory.createGenerator(out)) {
             g.writeStartObject();
@@ -65,6 +93,78 @@ public final class EventCodec {
         return out.toByteArray();
     }
 
+    private static final byte[] P_USER = ascii("{\"" + USER_ID + "\":\"");
+    private static final byte[] P_ITEM = ascii("\",\"" + ITEM_ID + "\":\"");
+    private static final byte[] P_TYPE = ascii("\",\"" + INTERACTION_TYPE + "\":\"");
+    private static final byte[] P_TS = ascii("\",\"" + TIMESTAMP + "\":\"");
+    private static final byte[] P_END = ascii("\"}");
+    private static final byte[][] TYPE_BYTES = typeBytes();
+    /** {@code uuuu-MM-ddTHH:mm:ss.SSSZ}: 24 characters for years 0000-9999. */
+    private static final int TS_LENGTH = 24;
+    private static final long MIN_FAST = Instant.parse("0000-01-01T00:00:00Z").toEpochMilli();
+    private static final long MAX_FAST = Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
+
+    /** The formatted second ({@code uuuu-MM-ddTHH:mm:ss.}) of the last event, per thread. */
+    private final ThreadLocal<SecondCache> seconds = ThreadLocal.withInitial(SecondCache::new);
+
+    private static final class SecondCache {
+        long second = Long.MIN_VALUE;
+        byte[] prefix;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[][] typeBytes() {
+        InteractionType[] types = InteractionType.values();
+        byte[][] out = new byte[types.length][];
+        for (InteractionType t : types) {
+            out[t.ordinal()] = ascii(t.wireName());
+        }
+        return out;
+    }
+
+    private static boolean plainAscii(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int put(byte[] out, int at, byte[] bytes) {
+        System.arraycopy(bytes, 0, out, at, bytes.length);
+        return at + bytes.length;
+    }
+
+    private static int putAscii(byte[] out, int at, String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            out[at + i] = (byte) s.charAt(i);
+        }
+        return at + s.length();
+    }
+
+    /** Writes the 24-character timestamp; formats the date part once per second per thread. */
+    private int putTimestamp(byte[] out, int at, long epochMillis) {
+        long second = Math.floorDiv(epochMillis, 1000);
+        int millis = (int) Math.floorMod(epochMillis, 1000);
+        SecondCache cache = seconds.get();
+        if (cache.second != second) {
+            String text = TIMESTAMP_FORMAT.format(Instant.ofEpochSecond(second));
+            cache.prefix = ascii(text.substring(0, TS_LENGTH - 4)); // up to and with '.'
+            cache.second = second;
+        }
+        at = put(out, at, cache.prefix);
+        out[at++] = (byte) ('0' + millis / 100);
+        out[at++] = (byte) ('0' + millis / 10 % 10);
+        out[at++] = (byte) ('0' + millis % 10);
+        out[at++] = 'Z';
+        return at;
+    }
+
     /** The event as a JSON string. */
     public String encodeToString(InteractionEvent event) {
         return new String(encode(event), StandardCharsets.UTF_8);
@@ -81,12 +181,58 @@ public final class EventCodec {
      * @throws DateTimeException when the text is not such an instant
      */
     public static Instant parseTimestamp(String text) {
+        long fast = parseCanonical(text);
+        if (fast != Long.MIN_VALUE) {
+            return Instant.ofEpochMilli(fast);
+        }
         try {
             return Instant.parse(text);
         } catch (DateTimeParseException e) {
             // Instant.parse only takes 'Z' on older JDKs; accept explicit offsets too.
             return OffsetDateTime.parse(text).toInstant();
         }
+    }
+
+    /**
+     * Epoch millis of a timestamp in exactly the encoder's form ({@code 2025-12-22T10:30:00.000Z}),
+     * without the general ISO-8601 parser; {@code Long.MIN_VALUE} for any other text.
+     *
+     * @throws DateTimeException when the form matches but a field is out of range
+     */
+    static long parseCanonical(String t) {
+        if (t.length() != 24 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T'
+                || t.charAt(13) != ':' || t.charAt(16) != ':' || t.charAt(19) != '.'
+                || t.charAt(23) != 'Z') {
+            return Long.MIN_VALUE;
+        }
+        int year = digits(t, 0, 4);
+        int month = digits(t, 5, 2);
+        int day = digits(t, 8, 2);
+        int hour = digits(t, 11, 2);
+        int minute = digits(t, 14, 2);
+        int second = digits(t, 17, 2);
+        int millis = digits(t, 20, 3);
+        if ((year | month | day | hour | minute | second | millis) < 0) {
+            return Long.MIN_VALUE;
+        }
+        if (hour > 23 || minute > 59 || second > 59) {
+            throw new DateTimeException("time out of range: " + t);
+        }
+        long epochDay = java.time.LocalDate.of(year, month, day).toEpochDay(); // checks the date
+        return ((epochDay * 24 + hour) * 60 + minute) * 60_000L + second * 1000L + millis;
+    }
+
+    /** The number written by {@code n} ASCII digits at {@code at}, or -1. */
+    private static int digits(String s, int at, int n) {
+        int v = 0;
+        for (int i = at; i < at + n; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     /** Decodes a UTF-8 JSON payload; never throws. {@code null} counts as not JSON. */
