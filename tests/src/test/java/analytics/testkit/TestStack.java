@@ -72,8 +72,19 @@ public final class TestStack implements AutoCloseable {
             // Wait until every partition has a leader, so producers never see a missing topic.
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (true) {
-                var d = admin().describeTopics(List.of(name)).allTopicNames()
-                        .get(30, TimeUnit.SECONDS).get(name);
+                org.apache.kafka.clients.admin.TopicDescription d;
+                try {
+                    d = admin().describeTopics(List.of(name)).allTopicNames()
+                            .get(30, TimeUnit.SECONDS).get(name);
+                } catch (ExecutionException e) {
+                    // Just created: a loaded broker may not know the topic in its metadata yet.
+                    if (!(e.getCause() instanceof
+                            org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                            || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    continue;
+                }
                 if (d.partitions().stream().allMatch(p -> p.leader() != null)) {
                     return name;
                 }
