@@ -1,0 +1,73 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import analytics.core.InteractionEvent;
+import analytics.core.Windows;
+import analytics.mongo.Aggregate;
+import analytics.mongo.KpiSchema;
+import analytics.testkit.GroundTruth;
+import analytics.testkit.Scripts;
+import analytics.testkit.StackExtension;
+import analytics.testkit.TestStack;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A consumer killed with SIGKILL mid-stream and restarted ends exactly as a clean run. */
+@ExtendWith(StackExtension.class)
+class ConsumerCrashRecoveryTest {
+
+    @Test
+    void killNineMidStreamThenRestartStaysExact(TestStack stack) throws Exception {
+        String topic = stack.createTopic(3);
+        String dbName = stack.newDatabaseName();
+        List<InteractionEvent> events = ConsumerFixtures.events(3000, ConsumerFixtures.T0,
+                Duration.ofMinutes(60), 40, 25, 99);
+        ConsumerFixtures.send(stack.kafkaBootstrap(), topic, ConsumerFixtures.encode(events));
+        Path base = ConsumerFixtures.tempDir("ck-crash-");
+        String[] args = {"--brokers", stack.kafkaBootstrap(), "--topic", topic,
+            "--mongo-uri", stack.mongoUri(), "--db", dbName, "--checkpoint-base",
+            base.toString(), "--max-offsets-per-trigger", "150", "--master", "local[2]"};
+        MongoDatabase db = stack.mongo().getDatabase(dbName);
+
+        try (Scripts.Running first = Scripts.start("consumer", args)) {
+            ConsumerFixtures.await(Duration.ofMinutes(5), "three micro-batches with data", () -> {
+                if (!first.process().isAlive()) {
+                    throw new AssertionError("consumer exited early\n" + first.stderr());
+                }
+                return db.getCollection(KpiSchema.PROGRESS_COLLECTION)
+                        .countDocuments(Filters.gt("input_rows", 0)) >= 3;
+            });
+            first.kill();
+            assertTrue(Files.exists(base.resolve("interactions/.consumer.lock")),
+                    "a SIGKILL leaves the lock behind");
+        }
+        long stored = db.getCollection(Aggregate.USER.collection()).countDocuments();
+        assertTrue(stored > 0, "some documents before the crash");
+
+        String[] drain = concat(args, "--available-now");
+        Scripts.Result second = Scripts.run(Duration.ofMinutes(5), "consumer", drain);
+        assertEquals(0, second.exitCode(), second.output());
+        assertTrue(second.stdout().contains("batch "), second.output());
+        assertFalse(Files.exists(base.resolve("interactions/.consumer.lock")),
+                "a clean exit releases the lock");
+
+        GroundTruth truth = GroundTruth.fromTopic(stack.kafkaBootstrap(), topic,
+                new Windows(analytics.core.Defaults.WINDOW, analytics.core.Defaults.SLIDE));
+        assertEquals(truth.users(), ConsumerFixtures.stored(db, Aggregate.USER));
+        assertEquals(truth.items(), ConsumerFixtures.stored(db, Aggregate.ITEM));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = new String[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

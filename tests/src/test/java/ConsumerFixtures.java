@@ -1,0 +1,156 @@
+import analytics.core.Defaults;
+import analytics.core.EventCodec;
+import analytics.core.InteractionEvent;
+import analytics.core.InteractionType;
+import analytics.mongo.Aggregate;
+import analytics.mongo.KpiSchema;
+import analytics.testkit.TestStack;
+import analytics.testkit.WindowKey;
+import com.mongodb.client.MongoDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.spark.sql.SparkSession;
+import org.bson.Document;
+
+/** Shared pieces of the consumer's tests: one Spark session, events, documents, waits. */
+final class ConsumerFixtures {
+    private ConsumerFixtures() {
+    }
+
+    static final EventCodec CODEC = new EventCodec();
+    /** Event times of generated events start here (a window boundary). */
+    static final Instant T0 = Instant.parse("2026-11-29T00:00:00Z");
+
+    private static SparkSession spark;
+
+    /** One local Spark session for every consumer test in this JVM. */
+    static synchronized SparkSession spark() {
+        if (spark == null) {
+            spark = consumer.sparkSession(settings("localhost:9092", "unused", "mongodb://unused",
+                    Path.of("unused"), "--master", "local[2]"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> spark.stop()));
+        }
+        return spark;
+    }
+
+    /** Settings as the command line would build them, pointed at this test's resources. */
+    static consumer.Settings settings(String brokers, String topic, String mongoUri,
+                                      Path checkpointBase, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--brokers", brokers, "--topic", topic,
+                "--mongo-uri", mongoUri, "--checkpoint-base", checkpointBase.toString()));
+        args.addAll(List.of(extra));
+        return consumer.parse(args.toArray(String[]::new));
+    }
+
+    static consumer.Settings settings(TestStack stack, String topic, String db, Path dir,
+                                      String... extra) {
+        List<String> args = new ArrayList<>(List.of("--db", db));
+        args.addAll(List.of(extra));
+        return settings(stack.kafkaBootstrap(), topic, stack.mongoUri(), dir,
+                args.toArray(String[]::new));
+    }
+
+    /**
+     * {@code n} valid events, in event-time order, spread evenly over {@code span} from
+     * {@code start}, over {@code users} users and {@code items} items.
+     */
+    static List<InteractionEvent> events(int n, Instant start, Duration span, int users,
+                                         int items, long seed) {
+        Random r = new Random(seed);
+        List<InteractionEvent> out = new ArrayList<>(n);
+        InteractionType[] types = InteractionType.values();
+        for (int i = 0; i < n; i++) {
+            Instant t = start.plusMillis(span.toMillis() * i / n + r.nextInt(1000));
+            out.add(new InteractionEvent("user_" + r.nextInt(users), "item_" + r.nextInt(items),
+                    types[r.nextInt(types.length)], t));
+        }
+        return out;
+    }
+
+    static List<byte[]> encode(List<InteractionEvent> events) {
+        return events.stream().map(CODEC::encode).toList();
+    }
+
+    /** Sends the payloads (key: a round-robin label) and waits for every acknowledgement. */
+    static void send(String bootstrap, String topic, List<byte[]> payloads) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+            int i = 0;
+            for (byte[] v : payloads) {
+                producer.send(new ProducerRecord<>(topic, "k" + (i++ % 7), v));
+            }
+            producer.flush();
+        }
+    }
+
+    /** The stored documents of one aggregate, as window counts; checks the field types. */
+    static Map<WindowKey, Integer> stored(MongoDatabase db, Aggregate a) {
+        Map<WindowKey, Integer> out = new HashMap<>();
+        for (Document d : db.getCollection(a.collection()).find()) {
+            Object total = d.get(KpiSchema.TOTAL);
+            if (!(total instanceof Integer)) {
+                throw new AssertionError("total_interactions is not an int32: " + d.toJson());
+            }
+            if (!(d.get(a.keyField()) instanceof String)
+                    || !(d.get(KpiSchema.WINDOW_START) instanceof Date)
+                    || !(d.get(KpiSchema.WINDOW_END) instanceof Date)) {
+                throw new AssertionError("unexpected field types: " + d.toJson());
+            }
+            WindowKey k = new WindowKey(d.getString(a.keyField()),
+                    d.getDate(KpiSchema.WINDOW_START).toInstant(),
+                    d.getDate(KpiSchema.WINDOW_END).toInstant());
+            if (out.put(k, (Integer) total) != null) {
+                throw new AssertionError("two documents for " + k);
+            }
+        }
+        return out;
+    }
+
+    /** Polls {@code condition} every 200 ms until true; fails after {@code timeout}. */
+    static void await(Duration timeout, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+
+    static Path tempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static String defaultsDb() {
+        return Defaults.DB;
+    }
+}
