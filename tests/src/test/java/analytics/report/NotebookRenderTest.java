@@ -1,0 +1,270 @@
+package analytics.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import analytics.core.Defaults;
+import analytics.core.Windows;
+import analytics.mongo.Aggregate;
+import analytics.mongo.KpiSchema;
+import analytics.mongo.WindowCount;
+import analytics.testkit.Scripts;
+import analytics.testkit.StackExtension;
+import analytics.testkit.TestStack;
+import com.mongodb.client.MongoDatabase;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Runs the headless render command ({@code scripts/notebooks.sh render}) as a process against a
+ * database of its own, as cron or a runbook would, and checks the HTML it writes: the KPI values
+ * (computed here, independently, from the same events) and PNG charts; a database without data;
+ * a Mongo server that does not answer (decision: the report is still written and the command
+ * exits 0, each cell saying the server is not reachable; only a failing cell exits non-zero).
+ *
+ * <p>The data is seeded by {@link #seed}: documents as the consumer writes them. Once the
+ * consumer lands, that one method can run the producer and the consumer instead.
+ */
+@ExtendWith(StackExtension.class)
+class NotebookRenderTest {
+    private static final Pattern PNG = Pattern.compile("src=\"data:image/png;base64,");
+    private static boolean built;
+
+    /** The KPIs the dashboard must show for the seeded data, computed from the events. */
+    record Expected(double averagePerUser, long maxItem, long minItem, int events) {
+    }
+
+    @Test
+    void dashboardAndExploreShowKpisOfTheSeededWindowAndCharts(TestStack stack)
+            throws IOException {
+        String db = stack.newDatabaseName();
+        Expected want = seed(stack.mongo().getDatabase(db), Instant.now());
+        Path reports = reportsDir("seeded");
+
+        Rendered r = render(stack.mongoUri(), db, reports, "dashboard");
+        assertEquals(0, r.exitCode(), r.log());
+        String html = r.html();
+        assertTrue(html.contains("Average interactions per user: "
+                + String.format(Locale.ROOT, "%.2f", want.averagePerUser())), html(html));
+        assertTrue(html.contains("Maximum interactions per item: " + want.maxItem()), html(html));
+        assertTrue(html.contains("Minimum interactions per item: " + want.minItem()), html(html));
+        assertTrue(html.contains("Last batch: 4"), html(html));
+        assertTrue(html.contains("Live refresh off"), html(html));
+        // Top users, top items, per-window line, throughput, lag.
+        assertTrue(count(PNG, html) >= 5, "PNG charts: " + count(PNG, html));
+        assertFalse(html.contains("Exception"), html(html));
+
+        Rendered e = render(stack.mongoUri(), db, reports, "explore");
+        assertEquals(0, e.exitCode(), e.log());
+        String ex = e.html();
+        assertTrue(count(PNG, ex) >= 3, "PNG charts: " + count(PNG, ex));
+        assertTrue(ex.contains("over the non-overlapping ones"), html(ex));
+        assertTrue(ex.contains("expected about 2.00"), html(ex));
+    }
+
+    @Test
+    void emptyDatabaseRendersPlainNoDataMessagesAndExitsZero(TestStack stack)
+            throws IOException {
+        String db = stack.newDatabaseName();
+        Rendered r = render(stack.mongoUri(), db, reportsDir("empty"), "dashboard");
+        assertEquals(0, r.exitCode(), r.log());
+        String html = r.html();
+        assertTrue(html.contains("No data yet: database " + db), html(html));
+        assertTrue(html.contains("No pipeline progress yet"), html(html));
+        assertEquals(0, count(PNG, html));
+        assertFalse(html.contains("Exception"), html(html));
+    }
+
+    @Test
+    void unreachableMongoRendersOnePlainSentenceAndExitsZero() throws IOException {
+        String uri = "mongodb://127.0.0.1:" + StackExtension.freePort();
+        Rendered r = render(uri, "kpi_db", reportsDir("unreachable"), "dashboard");
+        assertEquals(0, r.exitCode(), r.log());
+        String html = r.html();
+        assertTrue(html.contains("MongoDB is not reachable at " + uri), html(html));
+        assertFalse(html.contains("Exception"), html(html));
+    }
+
+    @Test
+    void aFailingCellFailsTheRenderButTheReportIsStillWritten() throws IOException {
+        Path reports = reportsDir("failing");
+        Path nb = reports.resolve("failing.ipynb");
+        String cell = "{\"cell_type\": \"code\", \"execution_count\": null, \"metadata\": {},"
+                + " \"outputs\": [], \"source\": \"%s\"}";
+        Files.writeString(nb, "{\"nbformat\": 4, \"nbformat_minor\": 4, \"metadata\": "
+                + "{\"kernelspec\": {\"name\": \"rapaio-jupyter-kernel\", \"language\": \"java\","
+                + " \"display_name\": \"Java\"}}, \"cells\": ["
+                + String.format(cell, "\\\"first cell ran\\\"") + ", "
+                + String.format(cell, "Integer.parseInt(\\\"not a number\\\")") + ", "
+                + String.format(cell, "\\\"never runs\\\"") + "]}");
+        Rendered r = render("mongodb://127.0.0.1:1", "kpi_db", reports, nb);
+        assertEquals(1, r.exitCode(), r.log());
+        assertTrue(r.log().contains("a cell failed"), r.log());
+        String html = r.html();
+        assertTrue(html.contains("first cell ran"), html(html));
+        assertTrue(html.contains("NumberFormatException"), html(html));
+        assertFalse(html.contains("never runs"), html(html));
+    }
+
+    // ---- the data --------------------------------------------------------------------------
+
+    /**
+     * Writes 45 minutes of events (as window documents, the consumer's schema and indexes) and
+     * five micro-batches of progress; returns the KPIs of the window the dashboard must pick.
+     * All events end at T, a slide boundary at least one slide before now, so every window
+     * with data is complete and the KPI window, [T - 5 min, T + 5 min), cannot change while
+     * the test runs.
+     */
+    static Expected seed(MongoDatabase db, Instant now) {
+        Windows windows = new Windows(Defaults.WINDOW, Defaults.SLIDE);
+        long slide = Defaults.SLIDE.toMillis();
+        long t = (now.toEpochMilli() / slide) * slide - slide;
+        long from = t - Duration.ofMinutes(45).toMillis();
+        Random random = new Random(42);
+        Map<String, Integer> users = new HashMap<>();
+        Map<String, Integer> items = new HashMap<>();
+        Map<List<Object>, Integer> counts = new HashMap<>();
+        long kpiStart = t - slide;
+        long kpiEnd = windows.end(kpiStart);
+        int events = 3000;
+        for (int i = 0; i < events; i++) {
+            long time = from + (long) (random.nextDouble() * (t - from));
+            // Skewed choices, as real traffic: a few hot users and items.
+            String user = String.format("user_%03d",
+                    (int) (150 * Math.pow(random.nextDouble(), 2)));
+            String item = String.format("item_%03d",
+                    (int) (60 * Math.pow(random.nextDouble(), 3)));
+            for (long s : windows.starts(time)) {
+                counts.merge(List.of(Aggregate.USER, user, s), 1, Integer::sum);
+                counts.merge(List.of(Aggregate.ITEM, item, s), 1, Integer::sum);
+            }
+            if (time >= kpiStart && time < kpiEnd) {
+                users.merge(user, 1, Integer::sum);
+                items.merge(item, 1, Integer::sum);
+            }
+        }
+        KpiSchema.ensureIndexes(db);
+        Map<Aggregate, List<Document>> docs = new HashMap<>();
+        counts.forEach((k, n) -> {
+            Aggregate a = (Aggregate) k.get(0);
+            long s = (Long) k.get(2);
+            docs.computeIfAbsent(a, x -> new ArrayList<>()).add(
+                    new WindowCount(a, (String) k.get(1), s, windows.end(s), n).toDocument());
+        });
+        docs.forEach((a, list) -> db.getCollection(a.collection()).insertMany(list));
+        for (int b = 0; b < 5; b++) {
+            db.getCollection(Defaults.PROGRESS_COLLECTION).insertOne(new Document("_id", b)
+                    .append(ProgressFields.BATCH_ID, (long) b)
+                    .append(ProgressFields.TIMESTAMP,
+                            new Date(now.toEpochMilli() - (5 - b) * 5000L))
+                    .append(ProgressFields.INPUT_ROWS, 600L)
+                    .append(ProgressFields.INPUT_ROWS_PER_SECOND, 120.0)
+                    .append(ProgressFields.PROCESSED_ROWS_PER_SECOND, 240.0)
+                    .append(ProgressFields.LAG, 100L - 20 * b)
+                    .append(ProgressFields.DURATION_MS, 2500L)
+                    .append(ProgressFields.INVALID, 1L)
+                    .append(ProgressFields.LATE, 0L)
+                    .append(ProgressFields.WATERMARK, Instant.ofEpochMilli(t).toString()));
+        }
+        long inWindow = users.values().stream().mapToLong(Integer::longValue).sum();
+        return new Expected((double) inWindow / users.size(),
+                items.values().stream().mapToInt(Integer::intValue).max().orElseThrow(),
+                items.values().stream().mapToInt(Integer::intValue).min().orElseThrow(), events);
+    }
+
+    // ---- running the command ----------------------------------------------------------------
+
+    record Rendered(int exitCode, String log, Path htmlFile) {
+        String html() throws IOException {
+            assertTrue(Files.exists(htmlFile), "no report written\n" + log);
+            return Files.readString(htmlFile, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Runs {@code scripts/notebooks.sh render notebooks/<name>.ipynb} and waits for it. */
+    static Rendered render(String mongoUri, String db, Path reports, String name)
+            throws IOException {
+        return render(mongoUri, db, reports,
+                Scripts.projectRoot().resolve("notebooks/" + name + ".ipynb"));
+    }
+
+    /** Runs {@code scripts/notebooks.sh render NOTEBOOK} and waits for it. */
+    static Rendered render(String mongoUri, String db, Path reports, Path notebook)
+            throws IOException {
+        Path root = Scripts.projectRoot();
+        String name = notebook.getFileName().toString().replaceFirst("\\.ipynb$", "");
+        Path log = Files.createTempFile("render-" + name + "-", ".log");
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("scripts/notebooks.sh")
+                .toString(), "render", notebook.toString())
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Map<String, String> env = pb.environment();
+        env.put("MONGO_URI", mongoUri);
+        env.put("MONGO_DB", db);
+        env.put("REPORTS_DIR", reports.toString());
+        // The first render builds lib-src's classpath; the others reuse it.
+        env.put("NOTEBOOKS_SKIP_BUILD", built ? "1" : "0");
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new AssertionError("render did not finish in 10 min\n"
+                        + Files.readString(log));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        built = true;
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        Files.deleteIfExists(log);
+        return new Rendered(p.exitValue(), out, reports.resolve(name + ".html"));
+    }
+
+    private static Path reportsDir(String name) throws IOException {
+        Path dir = Scripts.projectRoot().resolve("tests/target/notebook-reports/" + name);
+        Files.createDirectories(dir);
+        return dir;
+    }
+
+    private static int count(Pattern p, String s) {
+        Matcher m = p.matcher(s);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    /** The report's text without tags and images, for assertion messages. */
+    private static String html(String html) {
+        String text = html.replaceAll("(?s)<style.*?</style>", "")
+                .replaceAll("(?s)<script.*?</script>", "")
+                .replaceAll("data:image/png;base64,[A-Za-z0-9+/=\\s]+", "PNG")
+                .replaceAll("<[^>]+>", "").replaceAll("\\n\\s*\\n+", "\n");
+        return text.length() > 6000 ? text.substring(0, 6000) : text;
+    }
+}
