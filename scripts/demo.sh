@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The one-command demo of the whole chain (README: "Quick start"). On a machine with Java 17+
+# (and Go for FerretDB, Python 3 for the notebooks) it:
+#   1. brings the local stack up (Kafka + FerretDB; ./jbang stack up),
+#   2. builds the producer and the consumer (the first run downloads Spark: a few minutes),
+#   3. runs the producer and the consumer side by side for about a minute, showing progress,
+#   4. lets the consumer catch up, stops both cleanly,
+#   5. renders the dashboard notebook to storage/reports/dashboard.html,
+# then prints where the report is and how to stop everything. The stack keeps running so that
+# you can open the notebooks (scripts/notebooks.sh open) on the same data.
+#
+#   scripts/demo.sh
+#
+# Environment: DEMO_SECONDS (60), DEMO_RATE events/s (1000), DEMO_TOPIC (test-topic), and the
+# usual KAFKA_BOOTSTRAP / MONGO_URI / MONGO_DB when you point it at other servers.
+set -Eeuo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+seconds=${DEMO_SECONDS:-60}
+rate=${DEMO_RATE:-1000}
+topic=${DEMO_TOPIC:-test-topic}
+logs="$root/storage/logs"
+say() { printf '\n[demo] %s\n' "$*"; }
+die() { printf '[demo] error: %s\n' "$*" >&2; exit 1; }
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || die "DEMO_SECONDS must be a positive whole number, was '$seconds'"
+[[ "$rate" =~ ^[1-9][0-9]*$ ]] || die "DEMO_RATE must be a positive whole number, was '$rate'"
+mkdir -p "$logs" || die "cannot create $logs"
+
+producer_pid=""
+consumer_pid=""
+stop_children() {
+  for pid in $producer_pid $consumer_pid; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  for pid in $producer_pid $consumer_pid; do
+    wait "$pid" 2>/dev/null || true
+  done
+}
+trap stop_children EXIT
+trap 'echo; die "interrupted: producer and consumer stopped; the stack is still up (./jbang stack down)"' INT TERM
+
+say "1/5 bringing the local stack up"
+./jbang stack up
+if [ -z "${KAFKA_BOOTSTRAP:-}" ]; then export KAFKA_BOOTSTRAP=localhost:9092; fi
+if [ -z "${MONGO_URI:-}" ]; then export MONGO_URI=mongodb://localhost:27017; fi
+
+say "2/5 building the producer and the consumer (the first time downloads Spark, a few minutes)"
+./jbang build producer
+./jbang build consumer
+
+say "3/5 running the producer ($rate events/s) and the consumer for ${seconds} s (logs: $logs/demo-*.log)"
+./jbang consumer --topic "$topic" --trigger 5s >"$logs/demo-consumer.log" 2>&1 &
+consumer_pid=$!
+./jbang producer --topic "$topic" --rate "$rate" --duration "${seconds}s" \
+  --report-interval 10s >"$logs/demo-producer.log" 2>&1 &
+producer_pid=$!
+last_shown=""
+show_progress() {
+  local p c
+  p=$(grep -E 'records sent' "$logs/demo-producer.log" | tail -n 1 || true)
+  c=$(grep -E '^batch [0-9]+:' "$logs/demo-consumer.log" | tail -n 1 || true)
+  if [ -n "$p$c" ] && [ "$p$c" != "$last_shown" ]; then
+    [ -n "$p" ] && printf '  producer: %s\n' "$p"
+    [ -n "$c" ] && printf '  consumer: %s\n' "$c"
+    last_shown="$p$c"
+  fi
+}
+while kill -0 "$producer_pid" 2>/dev/null; do
+  kill -0 "$consumer_pid" 2>/dev/null || { tail -n 5 "$logs/demo-consumer.log" >&2; die "the consumer stopped (see $logs/demo-consumer.log)"; }
+  show_progress
+  sleep 5
+done
+wait "$producer_pid" || { tail -n 5 "$logs/demo-producer.log" >&2; die "the producer failed (see $logs/demo-producer.log)"; }
+producer_pid=""
+grep -E '^summary' "$logs/demo-producer.log" | sed 's/^/  producer: /' || true
+
+say "4/5 letting the consumer catch up (lag 0), then stopping it"
+deadline=$((SECONDS + 120))
+until grep -Eq 'lag 0/0 offsets' <(grep -E '^batch [0-9]+:' "$logs/demo-consumer.log" | tail -n 1); do
+  kill -0 "$consumer_pid" 2>/dev/null || die "the consumer stopped (see $logs/demo-consumer.log)"
+  [ "$SECONDS" -lt "$deadline" ] || { say "the consumer has not caught up after 120 s; stopping it anyway"; break; }
+  show_progress
+  sleep 2
+done
+show_progress
+kill -TERM "$consumer_pid" 2>/dev/null || true
+wait "$consumer_pid" 2>/dev/null || true
+consumer_pid=""
+
+say "5/5 rendering the dashboard"
+scripts/notebooks.sh render notebooks/dashboard.ipynb
+
+report="$root/storage/reports/dashboard.html"
+cat <<MSG
+
+[demo] done. The dashboard: $report
+  open it in a browser, or the live notebooks:  scripts/notebooks.sh open
+  more events:                                  ./jbang producer --duration 5m
+  keep counting:                                ./jbang consumer
+  stop everything:                              ./jbang stack down
+MSG
