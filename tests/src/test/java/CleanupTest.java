@@ -1,0 +1,174 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import analytics.checkpoint.CheckpointLock;
+import analytics.core.InteractionEvent;
+import analytics.core.Windows;
+import analytics.mongo.Aggregate;
+import analytics.mongo.KpiSchema;
+import analytics.testkit.GroundTruth;
+import analytics.testkit.Scripts;
+import analytics.testkit.StackExtension;
+import analytics.testkit.TestStack;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
+
+/** The cleanup script on checkpoints written by the real consumer. */
+@ExtendWith(StackExtension.class)
+class CleanupTest {
+
+    /** Runs the cleanup command in this JVM; returns exit code and output. */
+    private static Scripts.Result cleanup(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = cleanup.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Scripts.Result(code, out.toString(), err.toString());
+    }
+
+    /** Every file under {@code root} with its size. */
+    private static Map<String, Long> tree(Path root) {
+        try (Stream<Path> s = Files.walk(root)) {
+            Map<String, Long> out = new TreeMap<>();
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                out.put(root.relativize(p).toString(), Files.size(p));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long bytes(Map<String, Long> tree) {
+        return tree.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Drains the topic in small micro-batches with the in-process consumer. */
+    private static void drain(TestStack stack, String topic, String db, Path base) {
+        consumer.Settings s = ConsumerFixtures.settings(stack, topic, db, base,
+                "--max-offsets-per-trigger", "100", "--available-now");
+        try (consumer.Running run = consumer.start(ConsumerFixtures.spark(), s)) {
+            assertTrue(run.query().awaitTermination(TimeUnit.MINUTES.toMillis(5)),
+                    "drained within 5 minutes");
+        } catch (Exception e) {
+            throw new AssertionError("consumer run failed", e);
+        }
+    }
+
+    @Test
+    void consumerRestartsFromACleanedCheckpointAndEndsEqualToGroundTruth(TestStack stack) {
+        String topic = stack.createTopic(2);
+        String dbName = stack.newDatabaseName();
+        Path base = ConsumerFixtures.tempDir("ck-cleanup-");
+        List<InteractionEvent> first = ConsumerFixtures.events(2000, ConsumerFixtures.T0,
+                Duration.ofMinutes(40), 30, 20, 7);
+        ConsumerFixtures.send(stack.kafkaBootstrap(), topic, ConsumerFixtures.encode(first));
+        drain(stack, topic, dbName, base);
+
+        Map<String, Long> before = tree(base);
+        Scripts.Result dry = cleanup("--checkpoint-base", base.toString(), "--keep", "3");
+        assertEquals(0, dry.exitCode(), dry.output());
+        assertEquals(before, tree(base), "a dry run deletes nothing");
+        assertTrue(dry.stdout().contains("Run with --apply"), dry.output());
+
+        Scripts.Result applied = cleanup("--checkpoint-base", base.toString(), "--keep", "3",
+                "--apply");
+        assertEquals(0, applied.exitCode(), applied.output());
+        Map<String, Long> after = tree(base);
+        assertTrue(bytes(after) < bytes(before), "freed bytes: " + bytes(before) + " -> "
+                + bytes(after) + "\n" + applied.output());
+        assertTrue(after.keySet().stream().anyMatch(n -> n.startsWith("interactions/offsets/")));
+        for (String kept : List.of("interactions/metadata", "interactions/sources/0/0")) {
+            assertEquals(before.get(kept), after.get(kept), kept + " untouched");
+        }
+
+        // Later events, event times after the first ones: the restarted consumer counts them on
+        // top of the state it recovers from the cleaned checkpoint.
+        List<InteractionEvent> second = ConsumerFixtures.events(600,
+                ConsumerFixtures.T0.plus(Duration.ofMinutes(40)), Duration.ofMinutes(10), 30,
+                20, 8);
+        ConsumerFixtures.send(stack.kafkaBootstrap(), topic, ConsumerFixtures.encode(second));
+        drain(stack, topic, dbName, base);
+
+        GroundTruth truth = GroundTruth.fromTopic(stack.kafkaBootstrap(), topic,
+                new Windows(analytics.core.Defaults.WINDOW, analytics.core.Defaults.SLIDE));
+        MongoDatabase db = stack.mongo().getDatabase(dbName);
+        assertEquals(truth.users(), ConsumerFixtures.stored(db, Aggregate.USER));
+        assertEquals(truth.items(), ConsumerFixtures.stored(db, Aggregate.ITEM));
+    }
+
+    @Test
+    void refusesWhileAConsumerProcessRunsOnTheCheckpoint(TestStack stack) {
+        String topic = stack.createTopic(1);
+        String dbName = stack.newDatabaseName();
+        Path base = ConsumerFixtures.tempDir("ck-cleanup-live-");
+        ConsumerFixtures.send(stack.kafkaBootstrap(), topic, ConsumerFixtures.encode(
+                ConsumerFixtures.events(200, ConsumerFixtures.T0, Duration.ofMinutes(5), 5, 5,
+                        3)));
+        MongoDatabase db = stack.mongo().getDatabase(dbName);
+        try (Scripts.Running live = Scripts.start("consumer", "--brokers", stack.kafkaBootstrap(),
+                "--topic", topic, "--mongo-uri", stack.mongoUri(), "--db", dbName,
+                "--checkpoint-base", base.toString(), "--master", "local[1]")) {
+            ConsumerFixtures.await(Duration.ofMinutes(3), "a committed micro-batch", () -> {
+                if (!live.process().isAlive()) {
+                    throw new AssertionError("consumer exited early\n" + live.stderr());
+                }
+                return db.getCollection(KpiSchema.PROGRESS_COLLECTION)
+                        .countDocuments(Filters.gt("input_rows", 0)) >= 1;
+            });
+            Map<String, Long> before = tree(base);
+            Scripts.Result r = cleanup("--checkpoint-base", base.toString(), "--apply",
+                    "--keep", "1");
+            assertEquals(cleanup.REFUSED, r.exitCode(), r.output());
+            assertTrue(r.stderr().contains("a consumer is running on")
+                    && r.stderr().contains("pid " + live.pid()), r.output());
+            Map<String, Long> after = tree(base);
+            for (String f : before.keySet()) {
+                assertTrue(f.contains(".tmp") || after.containsKey(f), "refused, yet " + f
+                        + " is gone");
+            }
+        }
+        // Once the consumer is gone (killed: its marker stays behind), cleanup proceeds.
+        assertTrue(CheckpointLock.holder(base.resolve(consumer.QUERY_NAME)).isEmpty());
+        Scripts.Result r = cleanup("--checkpoint-base", base.toString(), "--keep", "1");
+        assertEquals(0, r.exitCode(), r.output());
+    }
+
+    @Test
+    void refusesAFolderThatIsNotASparkCheckpoint() throws IOException {
+        Path dir = Files.createTempDirectory("not-a-checkpoint-");
+        Files.writeString(dir.resolve("notes.txt"), "hello");
+        Scripts.Result r = cleanup("--checkpoint-base", dir.toString(), "--apply");
+        assertEquals(1, r.exitCode(), r.output());
+        assertTrue(r.stderr().contains("is not a Spark checkpoint"), r.output());
+        assertEquals(List.of("notes.txt"), List.copyOf(tree(dir).keySet()));
+    }
+
+    @Test
+    void badFlagValuesAreOneLineUsageErrors() {
+        Scripts.Result r = cleanup("--keep", "0");
+        assertEquals(2, r.exitCode(), r.output());
+        assertTrue(r.stderr().startsWith("cleanup: --keep must be at least 1"), r.output());
+        assertEquals(1, r.stderr().strip().lines().count(), r.output());
+        Scripts.Result unknown = cleanup("--frobnicate");
+        assertEquals(2, unknown.exitCode(), unknown.output());
+        assertTrue(unknown.stderr().contains("--frobnicate"), unknown.output());
+    }
+}
