@@ -11,21 +11,32 @@
 #
 #   scripts/demo.sh
 #
-# Environment: DEMO_SECONDS (60), DEMO_RATE events/s (1000), DEMO_TOPIC (test-topic), and the
-# usual KAFKA_BOOTSTRAP / MONGO_URI / MONGO_DB when you point it at other servers.
+# Each run uses its own topic (demo-<time>) and checkpoint (storage/checkpoint/demo-<time>), so
+# runs never mix; the counts go to kpi_db, where the notebooks look by default.
+#
+# Environment: DEMO_SECONDS (60), DEMO_RATE events/s (500), DEMO_USERS (200), DEMO_ITEMS (100),
+# and the usual KAFKA_BOOTSTRAP / MONGO_URI / MONGO_DB when you point it at other servers. The
+# key space is small on purpose: FerretDB 1.24 on SQLite, the stack's default Mongo, writes a few
+# hundred documents per second (README: Performance considerations).
 set -Eeuo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 seconds=${DEMO_SECONDS:-60}
-rate=${DEMO_RATE:-1000}
-topic=${DEMO_TOPIC:-test-topic}
+rate=${DEMO_RATE:-500}
+users=${DEMO_USERS:-200}
+items=${DEMO_ITEMS:-100}
+run_id=$(date -u +%Y%m%d-%H%M%S)
+topic="demo-$run_id"
+checkpoint="$root/storage/checkpoint/demo-$run_id"
 logs="$root/storage/logs"
 say() { printf '\n[demo] %s\n' "$*"; }
 die() { printf '[demo] error: %s\n' "$*" >&2; exit 1; }
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || die "DEMO_SECONDS must be a positive whole number, was '$seconds'"
 [[ "$rate" =~ ^[1-9][0-9]*$ ]] || die "DEMO_RATE must be a positive whole number, was '$rate'"
+[[ "$users" =~ ^[1-9][0-9]*$ ]] || die "DEMO_USERS must be a positive whole number, was '$users'"
+[[ "$items" =~ ^[1-9][0-9]*$ ]] || die "DEMO_ITEMS must be a positive whole number, was '$items'"
 mkdir -p "$logs" || die "cannot create $logs"
 
 producer_pid=""
@@ -52,11 +63,12 @@ say "2/5 building the producer and the consumer (the first time downloads Spark,
 ./jbang build producer
 ./jbang build consumer
 
-say "3/5 running the producer ($rate events/s) and the consumer for ${seconds} s (logs: $logs/demo-*.log)"
-./jbang consumer --topic "$topic" --trigger 5s >"$logs/demo-consumer.log" 2>&1 &
+say "3/5 running the producer ($rate events/s, $users users, $items items) and the consumer for ${seconds} s on topic $topic (logs: $logs/demo-*.log)"
+./jbang consumer --topic "$topic" --checkpoint-base "$checkpoint" --trigger 5s \
+  >"$logs/demo-consumer.log" 2>&1 &
 consumer_pid=$!
-./jbang producer --topic "$topic" --rate "$rate" --duration "${seconds}s" \
-  --report-interval 10s >"$logs/demo-producer.log" 2>&1 &
+./jbang producer --topic "$topic" --rate "$rate" --users "$users" --items "$items" \
+  --duration "${seconds}s" --report-interval 10s >"$logs/demo-producer.log" 2>&1 &
 producer_pid=$!
 last_shown=""
 show_progress() {

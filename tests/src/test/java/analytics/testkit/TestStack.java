@@ -122,7 +122,9 @@ public final class TestStack implements AutoCloseable {
         try {
             Document info = mongo().getDatabase("admin").runCommand(new Document("buildInfo", 1));
             Object ferret = info.get("ferretdbVersion");
-            mongoDesc = (ferret != null ? "FerretDB " + ferret : "MongoDB-protocol server")
+            String server = ferret == null ? "MongoDB-protocol server"
+                    : "unknown".equals(ferret) ? "FerretDB" : "FerretDB " + ferret;
+            mongoDesc = server
                     + " (reports MongoDB " + info.get("version") + ") at "
                     + Secrets.maskUri(mongoUri);
         } catch (Exception e) {
