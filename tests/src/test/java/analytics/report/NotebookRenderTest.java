@@ -5,14 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import analytics.core.Defaults;
+import analytics.core.EventCodec;
+import analytics.core.InteractionEvent;
+import analytics.core.InteractionType;
 import analytics.core.Windows;
-import analytics.mongo.Aggregate;
-import analytics.mongo.KpiSchema;
-import analytics.mongo.WindowCount;
 import analytics.testkit.Scripts;
 import analytics.testkit.StackExtension;
 import analytics.testkit.TestStack;
-import com.mongodb.client.MongoDatabase;
 
 import java.io.File;
 import java.io.IOException;
@@ -22,15 +21,21 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -42,8 +47,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * a Mongo server that does not answer (decision: the report is still written and the command
  * exits 0, each cell saying the server is not reachable; only a failing cell exits non-zero).
  *
- * <p>The data is seeded by {@link #seed}: documents as the consumer writes them. Once the
- * consumer lands, that one method can run the producer and the consumer instead.
+ * <p>The data is written by the real consumer ({@link #seed}) from events sent to Kafka.
  */
 @ExtendWith(StackExtension.class)
 class NotebookRenderTest {
@@ -58,7 +62,11 @@ class NotebookRenderTest {
     void dashboardAndExploreShowKpisOfTheSeededWindowAndCharts(TestStack stack)
             throws IOException {
         String db = stack.newDatabaseName();
-        Expected want = seed(stack.mongo().getDatabase(db), Instant.now());
+        Expected want = seed(stack, db, Instant.now());
+        Document lastBatch = stack.mongo().getDatabase(db)
+                .getCollection(Defaults.PROGRESS_COLLECTION).find()
+                .sort(new Document(ProgressFields.BATCH_ID, -1)).first();
+        assertTrue(lastBatch != null, "the consumer wrote its progress");
         Path reports = reportsDir("seeded");
 
         Rendered r = render(stack.mongoUri(), db, reports, "dashboard");
@@ -68,7 +76,8 @@ class NotebookRenderTest {
                 + String.format(Locale.ROOT, "%.2f", want.averagePerUser())), html(html));
         assertTrue(html.contains("Maximum interactions per item: " + want.maxItem()), html(html));
         assertTrue(html.contains("Minimum interactions per item: " + want.minItem()), html(html));
-        assertTrue(html.contains("Last batch: 4"), html(html));
+        assertTrue(html.contains("Last batch: " + lastBatch.get(ProgressFields.BATCH_ID)),
+                html(html));
         assertTrue(html.contains("Live refresh off"), html(html));
         // Top users, top items, per-window line, throughput, lag.
         assertTrue(count(PNG, html) >= 5, "PNG charts: " + count(PNG, html));
@@ -129,13 +138,15 @@ class NotebookRenderTest {
     // ---- the data --------------------------------------------------------------------------
 
     /**
-     * Writes 45 minutes of events (as window documents, the consumer's schema and indexes) and
-     * five micro-batches of progress; returns the KPIs of the window the dashboard must pick.
+     * Sends 45 minutes of events (in event-time order, so none is behind the watermark) to a
+     * fresh topic and runs the real consumer on them as a process ({@code ./jbang consumer
+     * --available-now}, several micro-batches), so the notebooks read what the consumer wrote;
+     * returns the KPIs of the window the dashboard must pick, computed here from the events.
      * All events end at T, a slide boundary at least one slide before now, so every window
      * with data is complete and the KPI window, [T - 5 min, T + 5 min), cannot change while
      * the test runs.
      */
-    static Expected seed(MongoDatabase db, Instant now) {
+    static Expected seed(TestStack stack, String db, Instant now) throws IOException {
         Windows windows = new Windows(Defaults.WINDOW, Defaults.SLIDE);
         long slide = Defaults.SLIDE.toMillis();
         long t = (now.toEpochMilli() / slide) * slide - slide;
@@ -143,10 +154,10 @@ class NotebookRenderTest {
         Random random = new Random(42);
         Map<String, Integer> users = new HashMap<>();
         Map<String, Integer> items = new HashMap<>();
-        Map<List<Object>, Integer> counts = new HashMap<>();
         long kpiStart = t - slide;
         long kpiEnd = windows.end(kpiStart);
         int events = 3000;
+        List<InteractionEvent> stream = new ArrayList<>();
         for (int i = 0; i < events; i++) {
             long time = from + (long) (random.nextDouble() * (t - from));
             // Skewed choices, as real traffic: a few hot users and items.
@@ -154,42 +165,41 @@ class NotebookRenderTest {
                     (int) (150 * Math.pow(random.nextDouble(), 2)));
             String item = String.format("item_%03d",
                     (int) (60 * Math.pow(random.nextDouble(), 3)));
-            for (long s : windows.starts(time)) {
-                counts.merge(List.of(Aggregate.USER, user, s), 1, Integer::sum);
-                counts.merge(List.of(Aggregate.ITEM, item, s), 1, Integer::sum);
-            }
+            stream.add(new InteractionEvent(user, item,
+                    InteractionType.values()[random.nextInt(5)], Instant.ofEpochMilli(time)));
             if (time >= kpiStart && time < kpiEnd) {
                 users.merge(user, 1, Integer::sum);
                 items.merge(item, 1, Integer::sum);
             }
         }
-        KpiSchema.ensureIndexes(db);
-        Map<Aggregate, List<Document>> docs = new HashMap<>();
-        counts.forEach((k, n) -> {
-            Aggregate a = (Aggregate) k.get(0);
-            long s = (Long) k.get(2);
-            docs.computeIfAbsent(a, x -> new ArrayList<>()).add(
-                    new WindowCount(a, (String) k.get(1), s, windows.end(s), n).toDocument());
-        });
-        docs.forEach((a, list) -> db.getCollection(a.collection()).insertMany(list));
-        for (int b = 0; b < 5; b++) {
-            db.getCollection(Defaults.PROGRESS_COLLECTION).insertOne(new Document("_id", b)
-                    .append(ProgressFields.BATCH_ID, (long) b)
-                    .append(ProgressFields.TIMESTAMP,
-                            new Date(now.toEpochMilli() - (5 - b) * 5000L))
-                    .append(ProgressFields.INPUT_ROWS, 600L)
-                    .append(ProgressFields.INPUT_ROWS_PER_SECOND, 120.0)
-                    .append(ProgressFields.PROCESSED_ROWS_PER_SECOND, 240.0)
-                    .append(ProgressFields.LAG, 100L - 20 * b)
-                    .append(ProgressFields.DURATION_MS, 2500L)
-                    .append(ProgressFields.INVALID, 1L)
-                    .append(ProgressFields.LATE, 0L)
-                    .append(ProgressFields.WATERMARK, Instant.ofEpochMilli(t).toString()));
-        }
+        stream.sort(Comparator.comparing(InteractionEvent::timestamp));
+        String topic = stack.createTopic(1);
+        send(stack.kafkaBootstrap(), topic, stream);
+        Path checkpoint = Files.createTempDirectory("ck-notebooks-");
+        Scripts.Result run = Scripts.run(Duration.ofMinutes(10), "consumer",
+                "--brokers", stack.kafkaBootstrap(), "--topic", topic,
+                "--mongo-uri", stack.mongoUri(), "--db", db,
+                "--checkpoint-base", checkpoint.toString(), "--master", "local[2]",
+                "--max-offsets-per-trigger", "600", "--available-now");
+        assertEquals(0, run.exitCode(), run.output());
         long inWindow = users.values().stream().mapToLong(Integer::longValue).sum();
         return new Expected((double) inWindow / users.size(),
                 items.values().stream().mapToInt(Integer::intValue).max().orElseThrow(),
                 items.values().stream().mapToInt(Integer::intValue).min().orElseThrow(), events);
+    }
+
+    private static void send(String bootstrap, String topic, List<InteractionEvent> events) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        EventCodec codec = new EventCodec();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p,
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (InteractionEvent e : events) {
+                producer.send(new ProducerRecord<>(topic, e.userId(), codec.encode(e)));
+            }
+            producer.flush();
+        }
     }
 
     // ---- running the command ----------------------------------------------------------------
