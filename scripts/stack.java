@@ -11,8 +11,11 @@
 //DEPS de.bwaldvogel:mongo-java-server-h2-backend:1.47.0
 //DEPS org.slf4j:slf4j-api:2.0.17
 //DEPS org.slf4j:slf4j-simple:2.0.17
+//SOURCES ../lib-src/src/main/java/analytics/core/ProjectPaths.java
 //SOURCES ../local-stack/mongo-java-server/MongoJavaServer.java
 //RUNTIME_OPTIONS -Xmx256m -XX:TieredStopAtLevel=1 -Dorg.slf4j.simpleLogger.defaultLogLevel=off
+
+import analytics.core.ProjectPaths;
 
 import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoException;
@@ -230,30 +233,10 @@ public class stack implements Callable<Integer> {
         }
     }
 
-    /**
-     * Finds the project root. JBang 0.132.1 sets no system property with the script's location
-     * at run time, so look for scripts/stack.java from the working folder upwards, then next to
-     * the ./jbang wrapper that launched us ({@code JBANG_LAUNCH_CMD}).
-     */
+    /** The project root (see {@link ProjectPaths}): where local-stack/ and storage/ live. */
     static Optional<Path> projectRoot() {
-        List<Path> starts = new ArrayList<>();
-        starts.add(Path.of("").toAbsolutePath());
-        String launcher = System.getenv("JBANG_LAUNCH_CMD");
-        if (launcher != null && !launcher.isBlank()) {
-            Path parent = Path.of(launcher).toAbsolutePath().getParent();
-            if (parent != null) {
-                starts.add(parent);
-            }
-        }
-        for (Path start : starts) {
-            for (Path dir = start; dir != null; dir = dir.getParent()) {
-                if (Files.isRegularFile(dir.resolve("scripts/stack.java"))
-                    && Files.isDirectory(dir.resolve("local-stack"))) {
-                    return Optional.of(dir);
-                }
-            }
-        }
-        return Optional.empty();
+        return ProjectPaths.root("stack.java")
+                .filter(dir -> Files.isDirectory(dir.resolve("local-stack")));
     }
 
     /** Where everything lives under the storage folder. */
