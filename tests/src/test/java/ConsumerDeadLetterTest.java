@@ -67,7 +67,7 @@ class ConsumerDeadLetterTest {
                 "--available-now");
         try (consumer.Running run = consumer.start(ConsumerFixtures.spark(), s)) {
             assertTrue(run.query().awaitTermination(TimeUnit.MINUTES.toMillis(5)));
-            ConsumerFixtures.await(Duration.ofSeconds(30), "progress of every input row",
+            ConsumerFixtures.await(Duration.ofMinutes(2), "progress of every input row",
                     () -> run.progress().records().stream()
                             .mapToLong(ProgressRecord::inputRows).sum() == payloads.size());
             assertEquals(bad.size(), run.progress().records().stream()

@@ -57,7 +57,7 @@ class ConsumerLateEventsTest {
             }
             ConsumerFixtures.send(bootstrap, topic, ConsumerFixtures.encode(late));
             run.query().processAllAvailable();
-            ConsumerFixtures.await(Duration.ofSeconds(30), "progress of every input row",
+            ConsumerFixtures.await(Duration.ofMinutes(2), "progress of every input row",
                     () -> run.progress().records().stream()
                             .mapToLong(ProgressRecord::inputRows).sum() == 301 + lateEvents);
             long lateRows = run.progress().records().stream()

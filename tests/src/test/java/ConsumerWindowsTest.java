@@ -46,7 +46,7 @@ class ConsumerWindowsTest {
         try (consumer.Running run = consumer.start(ConsumerFixtures.spark(), s)) {
             assertTrue(run.query().awaitTermination(TimeUnit.MINUTES.toMillis(5)),
                     "drained within 5 minutes");
-            ConsumerFixtures.await(Duration.ofSeconds(30), "progress of every input row",
+            ConsumerFixtures.await(Duration.ofMinutes(2), "progress of every input row",
                     () -> run.progress().records().stream()
                             .mapToLong(ProgressRecord::inputRows).sum() == events.size());
             long dataBatches = run.progress().records().stream()
