@@ -30,6 +30,7 @@
 
 import analytics.core.DecodeResult;
 import analytics.core.Defaults;
+import analytics.core.Durations;
 import analytics.core.EventCodec;
 import analytics.core.InteractionEvent;
 import analytics.checkpoint.CheckpointLock;
@@ -67,8 +68,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -363,30 +362,14 @@ public class consumer implements Callable<Integer> {
                 availableNow, shufflePartitions, bulkSize, connectAttempts, quietSpark);
     }
 
-    private static final Pattern DURATION =
-            Pattern.compile("(\\d+)\\s*(ms|s|sec|m|min|h|d)?", Pattern.CASE_INSENSITIVE);
-
-    /** {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}, {@code 1d} or ISO {@code PT10M}. */
+    /** A duration flag ({@link Durations#parse}); zero only where {@code zeroAllowed}. */
     static Duration duration(String flag, String text, boolean zeroAllowed) {
         Duration d;
-        Matcher m = DURATION.matcher(text.trim());
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            String unit = m.group(2) == null ? "s" : m.group(2).toLowerCase(Locale.ROOT);
-            d = switch (unit) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s", "sec" -> Duration.ofSeconds(n);
-                case "m", "min" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        } else {
-            try {
-                d = Duration.parse(text.trim());
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(flag + " '" + text + "' is not a duration "
-                        + "(e.g. 500ms, 30s, 10m, 1h)");
-            }
+        try {
+            d = Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + " '" + text + "' is not a duration "
+                    + "(e.g. 500ms, 30s, 10m, 1h)");
         }
         if (d.isNegative() || (!zeroAllowed && d.isZero())) {
             throw new IllegalArgumentException(flag + " must be " + (zeroAllowed ? "0 or more"
@@ -396,17 +379,7 @@ public class consumer implements Callable<Integer> {
     }
 
     static String format(Duration d) {
-        long ms = d.toMillis();
-        if (ms % 3_600_000 == 0 && ms > 0) {
-            return ms / 3_600_000 + "h";
-        }
-        if (ms % 60_000 == 0 && ms > 0) {
-            return ms / 60_000 + "m";
-        }
-        if (ms % 1000 == 0) {
-            return ms / 1000 + "s";
-        }
-        return ms + "ms";
+        return Durations.format(d);
     }
 
     /** The project root (see {@link ProjectPaths}), else the working folder. */

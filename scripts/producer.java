@@ -9,6 +9,7 @@
 //SOURCES ../lib-src/src/main/java/analytics/core/*.java
 
 import analytics.core.Defaults;
+import analytics.core.Durations;
 import analytics.core.EventCodec;
 import analytics.core.InteractionEvent;
 import analytics.core.InteractionType;
@@ -49,7 +50,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -1185,47 +1185,19 @@ public class producer implements Callable<Integer> {
 
     // ---- flag types -----------------------------------------------------------------------------
 
-    /** Durations as 500ms, 30s, 5m, 2h, 1d, or ISO-8601 (PT30S). */
+    /** Durations as 500ms, 30s, 5m, 2h, 1d, or ISO-8601 (PT30S): {@link Durations}. */
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h|d)");
-
         @Override
         public Duration convert(String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
-            var m = SIMPLE.matcher(v);
             try {
-                if (m.matches()) {
-                    long n = Long.parseLong(m.group(1));
-                    return switch (m.group(2)) {
-                        case "ms" -> Duration.ofMillis(n);
-                        case "s" -> Duration.ofSeconds(n);
-                        case "m" -> Duration.ofMinutes(n);
-                        case "h" -> Duration.ofHours(n);
-                        default -> Duration.ofDays(n);
-                    };
-                }
-                if (v.startsWith("pt") || v.startsWith("p")) {
-                    return Duration.parse(value.trim());
-                }
-            } catch (ArithmeticException | NumberFormatException | DateTimeParseException e) {
-                // fall through to the usage message
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
-            throw new CommandLine.TypeConversionException("'" + value
-                    + "' is not a duration such as 500ms, 30s, 5m, 1h");
         }
 
         static String format(Duration d) {
-            long ms = d.toMillis();
-            if (ms % 3_600_000 == 0) {
-                return ms / 3_600_000 + "h";
-            }
-            if (ms % 60_000 == 0) {
-                return ms / 60_000 + "m";
-            }
-            if (ms % 1000 == 0) {
-                return ms / 1000 + "s";
-            }
-            return ms + "ms";
+            return Durations.format(d);
         }
     }
 }
