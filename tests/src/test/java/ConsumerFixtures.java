@@ -5,6 +5,7 @@ import analytics.core.InteractionType;
 import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
 import analytics.testkit.TestStack;
+import analytics.testkit.Topics;
 import analytics.testkit.WindowKey;
 import com.mongodb.client.MongoDatabase;
 import java.nio.file.Files;
@@ -16,14 +17,8 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.spark.sql.SparkSession;
 import org.bson.Document;
 
@@ -86,21 +81,9 @@ final class ConsumerFixtures {
         return events.stream().map(CODEC::encode).toList();
     }
 
-    /** Sends the payloads (key: a round-robin label) and waits for every acknowledgement. */
+    /** Sends the payloads and waits for every acknowledgement ({@link Topics#send}). */
     static void send(String bootstrap, String topic, List<byte[]> payloads) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
-            int i = 0;
-            for (byte[] v : payloads) {
-                producer.send(new ProducerRecord<>(topic, "k" + (i++ % 7), v));
-            }
-            producer.flush();
-        }
+        Topics.send(bootstrap, topic, payloads);
     }
 
     /** The stored documents of one aggregate, as window counts; checks the field types. */

@@ -12,6 +12,7 @@ import analytics.core.Windows;
 import analytics.testkit.Scripts;
 import analytics.testkit.StackExtension;
 import analytics.testkit.TestStack;
+import analytics.testkit.Topics;
 
 import java.io.File;
 import java.io.IOException;
@@ -26,16 +27,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -174,7 +169,8 @@ class NotebookRenderTest {
         }
         stream.sort(Comparator.comparing(InteractionEvent::timestamp));
         String topic = stack.createTopic(1);
-        send(stack.kafkaBootstrap(), topic, stream);
+        EventCodec codec = new EventCodec();
+        Topics.send(stack.kafkaBootstrap(), topic, stream.stream().map(codec::encode).toList());
         Path checkpoint = Files.createTempDirectory("ck-notebooks-");
         Scripts.Result run = Scripts.run(Duration.ofMinutes(10), "consumer",
                 "--brokers", stack.kafkaBootstrap(), "--topic", topic,
@@ -186,20 +182,6 @@ class NotebookRenderTest {
         return new Expected((double) inWindow / users.size(),
                 items.values().stream().mapToInt(Integer::intValue).max().orElseThrow(),
                 items.values().stream().mapToInt(Integer::intValue).min().orElseThrow(), events);
-    }
-
-    private static void send(String bootstrap, String topic, List<InteractionEvent> events) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        EventCodec codec = new EventCodec();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p,
-                new StringSerializer(), new ByteArraySerializer())) {
-            for (InteractionEvent e : events) {
-                producer.send(new ProducerRecord<>(topic, e.userId(), codec.encode(e)));
-            }
-            producer.flush();
-        }
     }
 
     // ---- running the command ----------------------------------------------------------------
