@@ -56,6 +56,11 @@ import java.util.SplittableRandom;
  *       Documents and the sum of total_interactions per aggregate collection.
  *   drop  --mongo-uri URI --db DB
  *       Drops the database (keeps an in-memory server small between runs).
+ *   writes --mongo-uri URI --db DB [--docs 30000] [--bulk-size 1000] [--indexes all|unique|none]
+ *       [--passes 3] [--order sorted|random]
+ *       The server's own upsert rate, without Kafka or Spark: --docs user-window documents
+ *       written with the consumer's KpiWriter, --passes times (the first inserts, the later
+ *       ones replace every document with a new count); documents/s per pass.
  * </pre>
  */
 public class consumerbench {
@@ -70,7 +75,9 @@ public class consumerbench {
             case "probe" -> probe(a);
             case "count" -> count(a);
             case "drop" -> drop(a);
-            default -> throw new IllegalArgumentException("fill | probe | count: " + args[0]);
+            case "writes" -> writes(a);
+            default -> throw new IllegalArgumentException(
+                    "fill | probe | count | drop | writes: " + args[0]);
         }
     }
 
@@ -197,6 +204,48 @@ public class consumerbench {
                         ag.collection(), docs, sum));
             }
             System.out.println(sb);
+        }
+    }
+
+    static void writes(Map<String, String> a) {
+        int docs = Integer.parseInt(a.getOrDefault("--docs", "30000"));
+        int bulk = Integer.parseInt(a.getOrDefault("--bulk-size", "1000"));
+        int passes = Integer.parseInt(a.getOrDefault("--passes", "3"));
+        String indexes = a.getOrDefault("--indexes", "all");
+        try (MongoClient client = MongoConnections.open(a.get("--mongo-uri"),
+                Duration.ofSeconds(30))) {
+            MongoDatabase db = client.getDatabase(a.get("--db"));
+            db.drop();
+            switch (indexes) {
+                case "all" -> analytics.mongo.KpiSchema.ensureIndexes(db);
+                case "unique" -> db.getCollection(Aggregate.USER.collection()).createIndex(
+                        com.mongodb.client.model.Indexes.ascending("user_id", "window_start",
+                                "window_end"),
+                        new com.mongodb.client.model.IndexOptions().unique(true));
+                case "none" -> { }
+                default -> throw new IllegalArgumentException("--indexes all|unique|none");
+            }
+            analytics.mongo.KpiWriter writer = new analytics.mongo.KpiWriter(db, bulk);
+            long start = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
+            for (int pass = 1; pass <= passes; pass++) {
+                List<WindowCount> counts = new ArrayList<>(docs);
+                for (int i = 0; i < docs; i++) {
+                    long ws = start + (i % 2) * 300_000L;
+                    counts.add(new WindowCount(Aggregate.USER, "user_" + (i / 2), ws,
+                            ws + 600_000L, pass + i % 7));
+                }
+                if (a.getOrDefault("--order", "sorted").equals("random")) {
+                    java.util.Collections.shuffle(counts, new java.util.Random(pass));
+                }
+                long t0 = System.nanoTime();
+                long n = writer.writeCounts(counts.iterator());
+                double s = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "writes pass %d (%s): %d documents in %.2f s = "
+                        + "%.0f documents/s (bulk %d, indexes %s, order %s)%n", pass,
+                        pass == 1 ? "insert" : "replace", n, s, n / s, bulk, indexes,
+                        a.getOrDefault("--order", "sorted"));
+            }
+            db.drop();
         }
     }
 

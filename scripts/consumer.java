@@ -90,11 +90,12 @@ import org.apache.spark.util.LongAccumulator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import scala.Tuple3;
+import scala.Tuple4;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.concat_ws;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.unix_millis;
 import static org.apache.spark.sql.functions.window;
 
 /**
@@ -209,14 +210,23 @@ public class consumer implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     long maxOffsetsPerTrigger;
 
+    @Option(names = "--min-partitions", paramLabel = "N", defaultValue = "0",
+            description = "Spark tasks reading each micro-batch (the Kafka source's "
+                    + "minPartitions): a topic partition's offsets are split across them, so "
+                    + "decoding uses every core even on a one-partition topic; 0 means one "
+                    + "task per topic partition (default ${DEFAULT-VALUE}).")
+    int minPartitions;
+
     @Option(names = "--available-now",
             description = "Process what the topic holds now (in batches of at most "
                     + "--max-offsets-per-trigger), then exit 0.")
     boolean availableNow;
 
-    @Option(names = "--shuffle-partitions", paramLabel = "N", defaultValue = "2",
-            description = "spark.sql.shuffle.partitions; Spark's 200 was 4x slower here "
-                    + "(default ${DEFAULT-VALUE}).")
+    @Option(names = "--shuffle-partitions", paramLabel = "N", defaultValue = "1",
+            description = "spark.sql.shuffle.partitions: tasks keeping the window state and "
+                    + "writing to MongoDB; fixed by a checkpoint once it exists. On 2 cores 1 "
+                    + "beat 2 (concurrent writers to one collection slow mongo-java-server) and "
+                    + "Spark's 200 was 4x slower; raise it on a cluster (default ${DEFAULT-VALUE}).")
     int shufflePartitions;
 
     @Option(names = "--bulk-size", paramLabel = "N", defaultValue = "" + KpiWriter.BULK_SIZE,
@@ -272,7 +282,7 @@ public class consumer implements Callable<Integer> {
                            String startingOffsets, String mongoUri, String db, String master,
                            String kafkaPackage, String mongoPackage, Duration window,
                            Duration slide, Duration watermark, Duration trigger,
-                           long maxOffsetsPerTrigger, boolean availableNow,
+                           long maxOffsetsPerTrigger, int minPartitions, boolean availableNow,
                            int shufflePartitions, int bulkSize, int connectAttempts,
                            boolean quietSpark)
             implements Serializable {
@@ -287,7 +297,7 @@ public class consumer implements Callable<Integer> {
                              Path checkpointBase) {
             return new Settings(brokers, topic, checkpointBase, startingOffsets, mongoUri, db,
                     master, kafkaPackage, mongoPackage, window, slide, watermark, trigger,
-                    maxOffsetsPerTrigger, availableNow, shufflePartitions, bulkSize,
+                    maxOffsetsPerTrigger, minPartitions, availableNow, shufflePartitions, bulkSize,
                     connectAttempts, quietSpark);
         }
 
@@ -345,6 +355,9 @@ public class consumer implements Callable<Integer> {
         if (maxOffsetsPerTrigger < 0) {
             throw new IllegalArgumentException("--max-offsets-per-trigger must be 0 or more");
         }
+        if (minPartitions < 0) {
+            throw new IllegalArgumentException("--min-partitions must be 0 or more");
+        }
         if (shufflePartitions < 1) {
             throw new IllegalArgumentException("--shuffle-partitions must be at least 1");
         }
@@ -359,7 +372,7 @@ public class consumer implements Callable<Integer> {
                 : Paths.get(checkpointBase);
         return new Settings(brokers, topic, base.toAbsolutePath().normalize(), so, mongoUri, db,
                 master, kafkaPackage, mongoPackage, w, sl, wm, tr, maxOffsetsPerTrigger,
-                availableNow, shufflePartitions, bulkSize, connectAttempts, quietSpark);
+                minPartitions, availableNow, shufflePartitions, bulkSize, connectAttempts, quietSpark);
     }
 
     /** A duration flag ({@link Durations#parse}); zero only where {@code zeroAllowed}. */
@@ -593,6 +606,9 @@ public class consumer implements Callable<Integer> {
         if (s.maxOffsetsPerTrigger() > 0) {
             reader = reader.option("maxOffsetsPerTrigger", s.maxOffsetsPerTrigger());
         }
+        if (s.minPartitions() > 0) {
+            reader = reader.option("minPartitions", s.minPartitions());
+        }
         return reader.load();
     }
 
@@ -602,22 +618,26 @@ public class consumer implements Callable<Integer> {
      */
     public static Dataset<Row> windowCounts(Dataset<Row> kafka, Settings s,
                                             DeadLetters deadLetters, LongAccumulator invalid) {
-        // Stage 2, decode once and explode: each valid event becomes a user row and an item row;
-        // each invalid record becomes a dead letter (written by the task) and is counted.
+        // Stage 2, decode once and combine in the task: each valid event counts once for its
+        // user and once for its item, per slide bucket ({@link DecodeAndCombine}); each invalid
+        // record becomes a dead letter (written by the task) and is counted.
         Dataset<Row> rows = kafka
                 .select(col("value"), col("topic"), col("partition"), col("offset"),
                         col("timestamp"))
-                .mapPartitions(new DecodeAndExplode(deadLetters, invalid),
+                .mapPartitions(new DecodeAndCombine(s.slide(), DecodeAndCombine.MAX_GROUPS,
+                        deadLetters, invalid),
                         Encoders.tuple(Encoders.STRING(), Encoders.STRING(),
-                                Encoders.TIMESTAMP()))
-                .toDF("aggregate", "key", "event_time");
-        // Stage 3, event-time windows under a watermark: rows behind it are dropped (late).
-        // Stage 4, count per (aggregate, key, window); update mode emits each changed count.
+                                Encoders.TIMESTAMP(), Encoders.LONG()))
+                .toDF("aggregate", "key", "event_time", "events");
+        // Stage 3, event-time windows under a watermark: windows that ended behind it are
+        // dropped (late rows, counted by Spark).
+        // Stage 4, sum the events per (aggregate, key, window) in Spark's state; update mode
+        // emits each changed total.
         return rows
                 .withWatermark("event_time", millis(s.watermark()))
                 .groupBy(col("aggregate"), col("key"),
                         window(col("event_time"), millis(s.window()), millis(s.slide())))
-                .agg(count(lit(1)).cast("int").as(KpiSchema.TOTAL))
+                .agg(sum(col("events")).cast("int").as(KpiSchema.TOTAL))
                 .select(col("aggregate"), col("key"),
                         col("window.start").as(KpiSchema.WINDOW_START),
                         col("window.end").as(KpiSchema.WINDOW_END), col(KpiSchema.TOTAL));
@@ -653,7 +673,13 @@ public class consumer implements Callable<Integer> {
     public static VoidFunction2<Dataset<Row>, Long> mongoSink(String mongoUri, String db,
                                                               int bulkSize,
                                                               LongAccumulator written) {
-        return (batch, batchId) -> batch.foreachPartition((ForeachPartitionFunction<Row>) rows -> {
+        // Each task writes its rows in _id order: a B-tree takes ordered upserts far faster than
+        // random ones (mongo-java-server: 6k vs 2.4k documents/s, bench/RESULTS.md); Spark
+        // emits them in hash order otherwise.
+        return (batch, batchId) -> batch.sortWithinPartitions(col("aggregate"), concat_ws("|",
+                col("key"), unix_millis(col(KpiSchema.WINDOW_START)).cast("string"),
+                unix_millis(col(KpiSchema.WINDOW_END)).cast("string")))
+                .foreachPartition((ForeachPartitionFunction<Row>) rows -> {
             KpiWriter writer = new KpiWriter(MongoConnections.shared(mongoUri).getDatabase(db),
                     bulkSize);
             written.add(writer.writeCounts(new Iterator<>() {
@@ -701,79 +727,123 @@ public class consumer implements Callable<Integer> {
         }
     }
 
-    /** Decodes each record with the project's codec; see {@link #windowCounts}. */
-    static final class DecodeAndExplode
-            implements MapPartitionsFunction<Row, Tuple3<String, String, Timestamp>> {
+    /**
+     * Stage 2: decodes each record with the project's codec and combines the partition's events
+     * per (aggregate, key, slide bucket) before Spark sees them. Every window that contains an
+     * event depends only on its slide bucket ({@code --window} is a multiple of {@code --slide}),
+     * so a combined row, stamped with the latest event time of its group, falls into exactly
+     * the windows of each of its events, and the watermark (the maximum event time) is the same.
+     * One row per group instead of two per event spares Spark's shuffle-side work most rows.
+     * The groups are emitted whenever {@code maxGroups} are held, so memory stays bounded
+     * however large a micro-batch is. Invalid records become dead letters, written by the task.
+     */
+    static final class DecodeAndCombine
+            implements MapPartitionsFunction<Row, Tuple4<String, String, Timestamp, Long>> {
+        /** Groups a task holds before it emits them (bounds memory, not correctness). */
+        static final int MAX_GROUPS = 250_000;
         private static final int DEAD_LETTER_BULK = 500;
+        private final long slideMillis;
+        private final int maxGroups;
         private final DeadLetters deadLetters;
         private final LongAccumulator invalid;
 
-        DecodeAndExplode(DeadLetters deadLetters, LongAccumulator invalid) {
+        DecodeAndCombine(Duration slide, int maxGroups, DeadLetters deadLetters,
+                         LongAccumulator invalid) {
+            if (maxGroups < 2) {
+                throw new IllegalArgumentException("maxGroups must be at least 2: " + maxGroups);
+            }
+            this.slideMillis = slide.toMillis();
+            this.maxGroups = maxGroups;
             this.deadLetters = deadLetters;
             this.invalid = invalid;
         }
 
+        /** A key in one slide bucket; its value is {count, latest event time}. */
+        private record Group(String key, long bucket) {
+        }
+
         @Override
-        public Iterator<Tuple3<String, String, Timestamp>> call(Iterator<Row> input) {
+        public Iterator<Tuple4<String, String, Timestamp, Long>> call(Iterator<Row> input) {
             EventCodec codec = new EventCodec();
-            String user = Aggregate.USER.code();
-            String item = Aggregate.ITEM.code();
             List<InvalidEvent> pending = new ArrayList<>();
             return new Iterator<>() {
-                private Tuple3<String, String, Timestamp> second;
-                private Tuple3<String, String, Timestamp> nextRow;
+                private Iterator<Tuple4<String, String, Timestamp, Long>> out =
+                        java.util.Collections.emptyIterator();
 
                 @Override
                 public boolean hasNext() {
-                    if (second != null || nextRow != null) {
-                        return true;
+                    while (!out.hasNext() && input.hasNext()) {
+                        out = combineNext();
                     }
-                    while (input.hasNext()) {
+                    return out.hasNext();
+                }
+
+                @Override
+                public Tuple4<String, String, Timestamp, Long> next() {
+                    if (!hasNext()) {
+                        throw new NoSuchElementException();
+                    }
+                    return out.next();
+                }
+
+                /** Reads until the input ends or maxGroups are held; returns their rows. */
+                private Iterator<Tuple4<String, String, Timestamp, Long>> combineNext() {
+                    Map<Group, long[]> users = new java.util.HashMap<>();
+                    Map<Group, long[]> items = new java.util.HashMap<>();
+                    while (input.hasNext() && users.size() + items.size() + 2 <= maxGroups) {
                         Row r = input.next();
                         byte[] value = (byte[]) r.get(0);
                         DecodeResult d = codec.decode(value);
                         if (d.isValid()) {
                             InteractionEvent e = d.event();
-                            Timestamp t = new Timestamp(e.epochMillis());
-                            nextRow = new Tuple3<>(user, e.userId(), t);
-                            second = new Tuple3<>(item, e.itemId(), t);
-                            return true;
+                            long t = e.epochMillis();
+                            long bucket = Math.floorDiv(t, slideMillis);
+                            add(users, new Group(e.userId(), bucket), t);
+                            add(items, new Group(e.itemId(), bucket), t);
+                            continue;
                         }
                         pending.add(InvalidEvent.of(r.getString(1), r.getInt(2), r.getLong(3),
-                                d.reason().code(), d.detail(), value,
-                                epochMillis(r.get(4))));
+                                d.reason().code(), d.detail(), value, epochMillis(r.get(4))));
                         invalid.add(1);
                         if (pending.size() >= DEAD_LETTER_BULK) {
-                            flush();
+                            flushDeadLetters();
                         }
                     }
-                    flush();
-                    return false;
+                    if (!input.hasNext()) {
+                        flushDeadLetters();
+                    }
+                    List<Tuple4<String, String, Timestamp, Long>> rows =
+                            new ArrayList<>(users.size() + items.size());
+                    emit(rows, Aggregate.USER.code(), users);
+                    emit(rows, Aggregate.ITEM.code(), items);
+                    return rows.iterator();
                 }
 
-                @Override
-                public Tuple3<String, String, Timestamp> next() {
-                    if (!hasNext()) {
-                        throw new NoSuchElementException();
-                    }
-                    Tuple3<String, String, Timestamp> out;
-                    if (nextRow != null) {
-                        out = nextRow;
-                        nextRow = null;
-                    } else {
-                        out = second;
-                        second = null;
-                    }
-                    return out;
-                }
-
-                private void flush() {
+                private void flushDeadLetters() {
                     if (!pending.isEmpty()) {
                         deadLetters.write(pending);
                         pending.clear();
                     }
                 }
             };
+        }
+
+        private static void add(Map<Group, long[]> groups, Group g, long eventMillis) {
+            long[] v = groups.get(g);
+            if (v == null) {
+                groups.put(g, new long[] {1, eventMillis});
+            } else {
+                v[0]++;
+                v[1] = Math.max(v[1], eventMillis);
+            }
+        }
+
+        private static void emit(List<Tuple4<String, String, Timestamp, Long>> rows,
+                                 String aggregate, Map<Group, long[]> groups) {
+            for (Map.Entry<Group, long[]> e : groups.entrySet()) {
+                rows.add(new Tuple4<>(aggregate, e.getKey().key(), new Timestamp(e.getValue()[1]),
+                        e.getValue()[0]));
+            }
         }
     }
 

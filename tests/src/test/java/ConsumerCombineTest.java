@@ -1,0 +1,125 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import analytics.core.EventCodec;
+import analytics.core.InteractionEvent;
+import analytics.core.InteractionType;
+import analytics.mongo.Aggregate;
+import analytics.mongo.InvalidEvent;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.util.LongAccumulator;
+import org.junit.jupiter.api.Test;
+import scala.Tuple4;
+
+/**
+ * The decoding task's combiner ({@code consumer.DecodeAndCombine}) on its own: events of a key
+ * in one slide bucket become one row carrying their number and latest time, which is what lets
+ * Spark place them in the same windows and keep the same watermark.
+ */
+class ConsumerCombineTest {
+    private static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
+    private static final Duration SLIDE = Duration.ofMinutes(5);
+
+    /** Kafka-source rows: value, topic, partition, offset, timestamp. */
+    private static List<Row> records(List<byte[]> values) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            rows.add(RowFactory.create(values.get(i), "t", 3, 100L + i,
+                    new Timestamp(T0.toEpochMilli())));
+        }
+        return rows;
+    }
+
+    private static byte[] event(String user, String item, int minute) {
+        return new EventCodec().encode(new InteractionEvent(user, item, InteractionType.CLICK,
+                T0.plus(Duration.ofMinutes(minute))));
+    }
+
+    private static List<byte[]> sample() {
+        return List.of(event("u1", "i1", 1), event("u1", "i1", 2),
+                "{bad".getBytes(StandardCharsets.UTF_8), event("u1", "i2", 6),
+                event("u2", "i1", 3));
+    }
+
+    /** "aggregate key bucket" -> {events, latest event time}, summed over the output rows. */
+    private static Map<String, long[]> byGroup(Iterator<Tuple4<String, String, Timestamp, Long>> out,
+                                               List<Integer> rowCount) {
+        Map<String, long[]> m = new TreeMap<>();
+        int n = 0;
+        while (out.hasNext()) {
+            Tuple4<String, String, Timestamp, Long> r = out.next();
+            n++;
+            long t = r._3().getTime();
+            long[] v = m.computeIfAbsent(r._1() + " " + r._2() + " "
+                    + Math.floorDiv(t, SLIDE.toMillis()), k -> new long[2]);
+            v[0] += r._4();
+            v[1] = Math.max(v[1], t);
+        }
+        rowCount.add(n);
+        return m;
+    }
+
+    private static long at(int minute) {
+        return T0.plus(Duration.ofMinutes(minute)).toEpochMilli();
+    }
+
+    @Test
+    void eventsOfAKeyInOneSlideBucketBecomeOneRowWithTheirCountAndLatestTime() {
+        List<InvalidEvent> dead = new ArrayList<>();
+        LongAccumulator invalid = new LongAccumulator();
+        consumer.DecodeAndCombine combine = new consumer.DecodeAndCombine(SLIDE,
+                consumer.DecodeAndCombine.MAX_GROUPS, dead::addAll, invalid);
+        List<Integer> rows = new ArrayList<>();
+        Map<String, long[]> groups = byGroup(combine.call(records(sample()).iterator()), rows);
+
+        long b0 = Math.floorDiv(at(0), SLIDE.toMillis());
+        String u = Aggregate.USER.code();
+        String i = Aggregate.ITEM.code();
+        assertEquals(5, rows.get(0), "one row per (aggregate, key, bucket)");
+        assertEquals(List.of(2L, at(2)), List.of(groups.get(u + " u1 " + b0)[0],
+                groups.get(u + " u1 " + b0)[1]));
+        assertEquals(List.of(1L, at(6)), List.of(groups.get(u + " u1 " + (b0 + 1))[0],
+                groups.get(u + " u1 " + (b0 + 1))[1]));
+        assertEquals(1L, groups.get(u + " u2 " + b0)[0]);
+        assertEquals(List.of(3L, at(3)), List.of(groups.get(i + " i1 " + b0)[0],
+                groups.get(i + " i1 " + b0)[1]));
+        assertEquals(1L, groups.get(i + " i2 " + (b0 + 1))[0]);
+        assertEquals(1, dead.size(), "the malformed record is a dead letter");
+        assertEquals(102L, dead.get(0).offset());
+        assertEquals(1L, invalid.value());
+    }
+
+    @Test
+    void aTaskHoldingTooManyGroupsEmitsThemEarlyWithoutChangingTheSums() {
+        List<InvalidEvent> dead = new ArrayList<>();
+        List<Integer> rows = new ArrayList<>();
+        Map<String, long[]> unbounded = byGroup(new consumer.DecodeAndCombine(SLIDE,
+                consumer.DecodeAndCombine.MAX_GROUPS, dead::addAll, new LongAccumulator())
+                .call(records(sample()).iterator()), rows);
+        // At most 2 groups held: each event's user and item rows go out on their own.
+        Map<String, long[]> bounded = byGroup(new consumer.DecodeAndCombine(SLIDE, 2,
+                dead::addAll, new LongAccumulator()).call(records(sample()).iterator()), rows);
+
+        assertEquals(8, rows.get(1), "4 valid events, 2 rows each");
+        assertEquals(unbounded.keySet(), bounded.keySet());
+        unbounded.forEach((k, v) -> assertEquals(List.of(v[0], v[1]),
+                List.of(bounded.get(k)[0], bounded.get(k)[1]), k));
+        assertEquals(2, dead.size(), "one dead letter per run");
+    }
+
+    @Test
+    void aBoundBelowOneEventsRowsIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new consumer.DecodeAndCombine(SLIDE,
+                1, events -> { }, new LongAccumulator()));
+    }
+}
