@@ -35,7 +35,7 @@ mongo="${MONGO_URI:-mongodb://localhost:27017}"
 events=1000000
 seconds=60
 cases=123
-settings="${CASE2_SETTINGS:-250000 50 2;250000 1000 2;0 1000 2}"
+settings="${CASE2_SETTINGS:-250000 1000 1;0 1000 1}"
 c1max="${CASE1_MAX_OFFSETS:-250000}" # max-offsets-per-trigger of case 1; 0 = one batch
 while (($# > 0)); do
   case "$1" in
@@ -106,8 +106,8 @@ if [[ "$cases" == *1* ]]; then
   echo "case 1 filled: $(grep '^summary' "$work/fill1.out")"
   db="bench_${run_id}_c1"; dbs+=("$db")
   l="$(load)"
-  read -r rows wall sum n docs first start < <(drain "$topic" "$db" 1000 "$c1max" 2 "$work/c1.log")
-  say "$(printf 'CASE 1 drain compute-bound: %d events in %d batches (max-offsets-per-trigger '"$c1max"', bulk 1000, 2 shuffle partitions); wall %.1f s = %.0f events/s; batches alone %.1f s = %.0f events/s; first batch %d ms; start-up %.1f s; %d documents written; %s' \
+  read -r rows wall sum n docs first start < <(drain "$topic" "$db" 1000 "$c1max" 1 "$work/c1.log")
+  say "$(printf 'CASE 1 drain compute-bound: %d events in %d batches (max-offsets-per-trigger '"$c1max"', bulk 1000, 1 shuffle partition); wall %.1f s = %.0f events/s; batches alone %.1f s = %.0f events/s; first batch %d ms; start-up %.1f s; %d documents written; %s' \
     "$rows" "$n" "$wall" "$(awk -v r="$rows" -v w="$wall" 'BEGIN{print r/w}')" "$(awk -v s="$sum" 'BEGIN{print s/1000}')" \
     "$(awk -v r="$rows" -v s="$sum" 'BEGIN{print r/(s/1000)}')" "$first" "$start" "$docs" "$l")"
   echo "   $(tool count --mongo-uri "$mongo" --db "$db")"

@@ -177,6 +177,44 @@ class StackCommandTest {
     }
 
     @Test
+    @Order(3)
+    void memoryBackendServesMongoAndKeepsNothingAfterDown() throws Exception {
+        Scripts.Result up = stack(UP, "up", "--mongo-backend", "memory");
+        try {
+            assertEquals(0, up.exitCode(), up.output());
+            assertTrue(up.stdout().contains("Mongo backend: mongo-java-server"), up.output());
+            assertEquals(1, insertAndCount());
+            Scripts.Result status = stack(QUICK, "status");
+            assertEquals(0, status.exitCode(), status.output());
+            assertTrue(line(status.stdout(), "mongo").contains("backend memory"), status.output());
+            assertTrue(line(status.stdout(), "mongo").contains("(in memory)"), status.output());
+        } finally {
+            Scripts.Result down = stack(QUICK, "down");
+            assertEquals(0, down.exitCode(), down.output());
+        }
+        Scripts.Result again = stack(UP, "up", "--mongo-backend", "memory");
+        try {
+            assertEquals(0, again.exitCode(), again.output());
+            assertEquals(1, insertAndCount(), "the document of the first run is gone");
+        } finally {
+            assertEquals(0, stack(QUICK, "down").exitCode());
+        }
+    }
+
+    /** Inserts one document into a fixed collection and returns how many it then holds. */
+    static long insertAndCount() {
+        MongoClientSettings settings = MongoClientSettings.builder()
+            .applyToClusterSettings(b -> b.hosts(List.of(new ServerAddress("localhost",
+                mongoPort))).serverSelectionTimeout(30, TimeUnit.SECONDS))
+            .build();
+        try (MongoClient client = MongoClients.create(settings)) {
+            var c = client.getDatabase("stack_test").getCollection("kept");
+            c.insertOne(new Document("at", System.nanoTime()));
+            return c.countDocuments();
+        }
+    }
+
+    @Test
     @Order(4)
     void aKafkaPortHeldByAnotherProgramIsNamedAndNothingIsLeftRunning() throws Exception {
         try (ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
