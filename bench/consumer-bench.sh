@@ -25,7 +25,7 @@
 #   --cases      which cases to run (default 123)
 # Settings of case 2 (env CASE2_SETTINGS, ';'-separated "max-offsets-per-trigger bulk-size
 # shuffle-partitions"; max-offsets 0 = one batch for the whole backlog). Case 1's
-# max-offsets-per-trigger: env CASE1_MAX_OFFSETS (default 250000).
+# max-offsets-per-trigger: env CASE1_MAX_OFFSETS (default 0, the consumer's default: one batch).
 # Topics (bench-<time>-*) stay on the broker; every database the run creates is dropped.
 set -Eeuo pipefail
 
@@ -36,7 +36,7 @@ events=1000000
 seconds=60
 cases=123
 settings="${CASE2_SETTINGS:-250000 1000 1;0 1000 1}"
-c1max="${CASE1_MAX_OFFSETS:-250000}" # max-offsets-per-trigger of case 1; 0 = one batch
+c1max="${CASE1_MAX_OFFSETS:-0}" # max-offsets-per-trigger of case 1; 0 (the consumer's default) = one batch
 while (($# > 0)); do
   case "$1" in
     --brokers) brokers="$2"; shift 2 ;;

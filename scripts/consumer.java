@@ -760,6 +760,17 @@ public class consumer implements Callable<Integer> {
 
         /** A key in one slide bucket; its value is {count, latest event time}. */
         private record Group(String key, long bucket) {
+            /**
+             * Mixed, unlike a record's default {@code 31 * key.hashCode() + bucket}: keys such as
+             * {@code user_1234} have near hashes, and with consecutive buckets that default
+             * crowded HashMap bins into trees (a tenth of the task's time, measured).
+             */
+            @Override
+            public int hashCode() {
+                long h = key.hashCode() * 0x9E3779B97F4A7C15L + bucket;
+                h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L;
+                return (int) (h ^ (h >>> 32));
+            }
         }
 
         @Override

@@ -56,7 +56,9 @@ public final class KpiWriter {
             WindowCount c = counts.next();
             List<WriteModel<Document>> bulk =
                     pending.computeIfAbsent(c.aggregate(), k -> new ArrayList<>(bulkSize));
-            bulk.add(new ReplaceOneModel<>(c.filter(), c.toDocument(), UPSERT));
+            Document doc = c.toDocument();
+            // The filter is the document's own _id (WindowCount#filter), built once.
+            bulk.add(new ReplaceOneModel<>(new Document("_id", doc.get("_id")), doc, UPSERT));
             if (bulk.size() >= bulkSize) {
                 written += flush(db.getCollection(c.aggregate().collection()), bulk);
             }
