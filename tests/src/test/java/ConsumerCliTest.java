@@ -34,6 +34,8 @@ class ConsumerCliTest {
         assertTrue(s.checkpointBase().endsWith(Path.of("storage", "checkpoint")),
                 s.checkpointBase().toString());
         assertEquals("local[*]", s.master());
+        assertEquals(0, s.minPartitions(), "a task per topic partition");
+        assertEquals(1, s.shufflePartitions());
     }
 
     @Test
@@ -49,7 +51,8 @@ class ConsumerCliTest {
     void badFlagValuesNameTheFlagAndExitWithTwo() {
         for (String[] args : new String[][] {
             {"--window", "ten"}, {"--slide", "20m"}, {"--starting-offsets", "middle"},
-            {"--mongo-uri", "http://x"}, {"--max-offsets-per-trigger", "-1"}, {"--no-such"}}) {
+            {"--mongo-uri", "http://x"}, {"--max-offsets-per-trigger", "-1"},
+            {"--min-partitions", "-1"}, {"--shuffle-partitions", "0"}, {"--no-such"}}) {
             StringWriter err = new StringWriter();
             CommandLine cl = consumer.commandLine();
             cl.setErr(new PrintWriter(err, true));
