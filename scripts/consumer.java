@@ -621,9 +621,11 @@ public class consumer implements Callable<Integer> {
         // Stage 2, decode once and combine in the task: each valid event counts once for its
         // user and once for its item, per slide bucket ({@link DecodeAndCombine}); each invalid
         // record becomes a dead letter (written by the task) and is counted.
+        // The Kafka timestamp (only dead letters keep it) as epoch ms: a java.sql.Timestamp per
+        // record costs a calendar conversion in Spark's row decoding.
         Dataset<Row> rows = kafka
                 .select(col("value"), col("topic"), col("partition"), col("offset"),
-                        col("timestamp"))
+                        unix_millis(col("timestamp")))
                 .mapPartitions(new DecodeAndCombine(s.slide(), DecodeAndCombine.MAX_GROUPS,
                         deadLetters, invalid),
                         Encoders.tuple(Encoders.STRING(), Encoders.STRING(),
@@ -814,7 +816,7 @@ public class consumer implements Callable<Integer> {
                             continue;
                         }
                         pending.add(InvalidEvent.of(r.getString(1), r.getInt(2), r.getLong(3),
-                                d.reason().code(), d.detail(), value, epochMillis(r.get(4))));
+                                d.reason().code(), d.detail(), value, r.getLong(4)));
                         invalid.add(1);
                         if (pending.size() >= DEAD_LETTER_BULK) {
                             flushDeadLetters();

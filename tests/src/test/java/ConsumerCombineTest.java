@@ -30,12 +30,11 @@ class ConsumerCombineTest {
     private static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
     private static final Duration SLIDE = Duration.ofMinutes(5);
 
-    /** Kafka-source rows: value, topic, partition, offset, timestamp. */
+    /** Kafka-source rows as the query selects them: value, topic, partition, offset, ms. */
     private static List<Row> records(List<byte[]> values) {
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < values.size(); i++) {
-            rows.add(RowFactory.create(values.get(i), "t", 3, 100L + i,
-                    new Timestamp(T0.toEpochMilli())));
+            rows.add(RowFactory.create(values.get(i), "t", 3, 100L + i, T0.toEpochMilli()));
         }
         return rows;
     }
@@ -96,6 +95,7 @@ class ConsumerCombineTest {
         assertEquals(1L, groups.get(i + " i2 " + (b0 + 1))[0]);
         assertEquals(1, dead.size(), "the malformed record is a dead letter");
         assertEquals(102L, dead.get(0).offset());
+        assertEquals(T0.toEpochMilli(), dead.get(0).kafkaTimestampMillis());
         assertEquals(1L, invalid.value());
     }
 

@@ -60,7 +60,9 @@ class ConsumerDeadLetterTest {
         for (int i = 0; i < badPayloads.size(); i++) {
             payloads.add(i * 19 + 3, badPayloads.get(i).getBytes(StandardCharsets.UTF_8));
         }
+        long sentFrom = System.currentTimeMillis();
         ConsumerFixtures.send(stack.kafkaBootstrap(), topic, payloads);
+        long sentTo = System.currentTimeMillis();
 
         consumer.Settings s = ConsumerFixtures.settings(stack, topic, dbName,
                 ConsumerFixtures.tempDir("ck-dead-"), "--max-offsets-per-trigger", "300",
@@ -92,6 +94,10 @@ class ConsumerDeadLetterTest {
             assertTrue(d.getString(KpiSchema.DETAIL) != null
                     && !d.getString(KpiSchema.DETAIL).isBlank());
             coordinates.add(d.getInteger(KpiSchema.PARTITION) + "/" + d.getLong(KpiSchema.OFFSET));
+            // The record's Kafka timestamp (its send time), in epoch milliseconds.
+            long kafkaTime = d.getDate(KpiSchema.KAFKA_TIMESTAMP).getTime();
+            assertTrue(kafkaTime >= sentFrom - 1000 && kafkaTime <= sentTo + 1000,
+                    kafkaTime + " not within the send, " + sentFrom + ".." + sentTo);
         }
         assertEquals(bad.size(), coordinates.size());
     }
