@@ -105,16 +105,18 @@ import static org.apache.spark.sql.functions.window;
  * <p>Usage: {@code consumer [--brokers host:port,...] [--topic name] [--checkpoint-base dir]
  * [--starting-offsets earliest|latest] [--mongo-uri uri] [--db name] [--window 10m]
  * [--slide 5m] [--watermark 10m] [--trigger 0s] [--max-offsets-per-trigger n]
- * [--available-now] [--master local[*]] [--kafka-package gav] [--mongo-package gav]}
+ * [--min-partitions n] [--available-now] [--shuffle-partitions 1] [--bulk-size 50]
+ * [--master local[*]] [--kafka-package gav] [--mongo-package gav]}
  *
  * <p>Example: {@code ./jbang consumer --brokers localhost:9092 --topic test-topic}
  *
  * <p>One streaming query reads the topic, decodes each record once with the project's
- * {@link EventCodec} (dead letters go to {@code invalid_events}), turns each event into a user
- * row and an item row, counts them per window under a watermark and, in update mode, upserts
- * every changed window count into {@code user_interactions} / {@code item_interactions}.
- * Upserts replace whole documents keyed by a unique index, so replaying a micro-batch after a
- * crash changes nothing. The query's checkpoint is {@code <checkpoint-base>/interactions}.
+ * {@link EventCodec} (dead letters go to {@code invalid_events}), combines each task's events
+ * into one row per (user or item, slide bucket), sums them per window under a watermark and, in
+ * update mode, upserts every changed window count, in {@code _id} order, into
+ * {@code user_interactions} / {@code item_interactions}. Upserts replace whole documents keyed
+ * by a unique index, so replaying a micro-batch after a crash changes nothing. The query's
+ * checkpoint is {@code <checkpoint-base>/interactions}.
  *
  * <p>Exit codes: 0 stopped cleanly (or drained with {@code --available-now}); 1 the query or a
  * server failed; 2 bad flags; 3 the checkpoint belongs to another query shape or a live consumer.
