@@ -228,7 +228,8 @@ public class consumer implements Callable<Integer> {
             description = "spark.sql.shuffle.partitions: tasks keeping the window state and "
                     + "writing to MongoDB; fixed by a checkpoint once it exists. On 2 cores 1 "
                     + "beat 2 (concurrent writers to one collection slow mongo-java-server) and "
-                    + "Spark's 200 was 4x slower; raise it on a cluster (default ${DEFAULT-VALUE}).")
+                    + "Spark's 200 was 4x slower; raise it on a cluster "
+                    + "(default ${DEFAULT-VALUE}).")
     int shufflePartitions;
 
     @Option(names = "--bulk-size", paramLabel = "N", defaultValue = "" + KpiWriter.BULK_SIZE,
@@ -299,8 +300,8 @@ public class consumer implements Callable<Integer> {
                              Path checkpointBase) {
             return new Settings(brokers, topic, checkpointBase, startingOffsets, mongoUri, db,
                     master, kafkaPackage, mongoPackage, window, slide, watermark, trigger,
-                    maxOffsetsPerTrigger, minPartitions, availableNow, shufflePartitions, bulkSize,
-                    connectAttempts, quietSpark);
+                    maxOffsetsPerTrigger, minPartitions, availableNow, shufflePartitions,
+                    bulkSize, connectAttempts, quietSpark);
         }
 
         /** The shape a checkpoint is bound to: changing any of these needs a new checkpoint. */
@@ -374,7 +375,8 @@ public class consumer implements Callable<Integer> {
                 : Paths.get(checkpointBase);
         return new Settings(brokers, topic, base.toAbsolutePath().normalize(), so, mongoUri, db,
                 master, kafkaPackage, mongoPackage, w, sl, wm, tr, maxOffsetsPerTrigger,
-                minPartitions, availableNow, shufflePartitions, bulkSize, connectAttempts, quietSpark);
+                minPartitions, availableNow, shufflePartitions, bulkSize, connectAttempts,
+                quietSpark);
     }
 
     /** A duration flag ({@link Durations#parse}); zero only where {@code zeroAllowed}. */
@@ -623,8 +625,7 @@ public class consumer implements Callable<Integer> {
         // Stage 2, decode once and combine in the task: each valid event counts once for its
         // user and once for its item, per slide bucket ({@link DecodeAndCombine}); each invalid
         // record becomes a dead letter (written by the task) and is counted.
-        // The Kafka timestamp (only dead letters keep it) as epoch ms: a java.sql.Timestamp per
-        // record costs a calendar conversion in Spark's row decoding.
+        // The Kafka timestamp, kept only by dead letters, is read as epoch milliseconds.
         Dataset<Row> rows = kafka
                 .select(col("value"), col("topic"), col("partition"), col("offset"),
                         unix_millis(col("timestamp")))

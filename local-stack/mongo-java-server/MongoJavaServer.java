@@ -10,8 +10,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Runs mongo-java-server with its H2 file backend (the stack's MongoDB-protocol server where Go,
  * and so FerretDB, is absent), or with its memory backend ({@code --memory}: nothing survives a
- * stop, writes about 5x faster; bench/RESULTS.md). scripts/stack.java starts it in its own JVM, because its Netty 4.2
- * clashes with Spark's Netty: never run it inside the consumer's JVM.
+ * stop, writes about 5x faster; bench/RESULTS.md). scripts/stack.java starts it in its own
+ * JVM, because its Netty 4.2 clashes with Spark's Netty: never run it inside the consumer's JVM.
  *
  * <p>Usage: {@code java -cp ... MongoJavaServer --bind 127.0.0.1 --port 27017
  * (--file DATA.mv | --memory)}

@@ -51,8 +51,8 @@ class ConsumerCombineTest {
     }
 
     /** "aggregate key bucket" -> {events, latest event time}, summed over the output rows. */
-    private static Map<String, long[]> byGroup(Iterator<Tuple4<String, String, Timestamp, Long>> out,
-                                               List<Integer> rowCount) {
+    private static Map<String, long[]> byGroup(
+            Iterator<Tuple4<String, String, Timestamp, Long>> out, List<Integer> rowCount) {
         Map<String, long[]> m = new TreeMap<>();
         int n = 0;
         while (out.hasNext()) {
