@@ -934,13 +934,17 @@ public class consumer implements Callable<Integer> {
             }
             long[] counts = byBatch.remove(p.batchId());
             Long duration = p.durationMs().get("triggerExecution");
+            long start = Instant.parse(p.timestamp()).toEpochMilli();
+            long end = start + (duration == null ? 0 : duration);
             String wm = p.eventTime().get("watermark");
-            ProgressRecord r = new ProgressRecord(runId, p.batchId(), Instant.parse(p.timestamp())
-                    .toEpochMilli(), p.numInputRows(), p.inputRowsPerSecond(),
-                    p.processedRowsPerSecond(), maxBehind, avgBehind,
+            // The newest event of the batch became visible at the batch's end: its age then.
+            String newest = p.eventTime().get("max");
+            long age = newest == null ? -1
+                    : Math.max(0, end - Instant.parse(newest).toEpochMilli());
+            ProgressRecord r = new ProgressRecord(runId, p.batchId(), start, p.numInputRows(),
+                    p.inputRowsPerSecond(), p.processedRowsPerSecond(), maxBehind, avgBehind,
                     duration == null ? 0 : duration, counts == null ? 0 : counts[0], late,
-                    counts == null ? 0 : counts[1],
-                    wm == null ? "-" : wm);
+                    counts == null ? 0 : counts[1], age, wm == null ? "-" : wm);
             records.add(r);
             System.out.println(r.line());
             try {

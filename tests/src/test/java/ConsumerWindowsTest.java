@@ -43,6 +43,7 @@ class ConsumerWindowsTest {
         consumer.Settings s = ConsumerFixtures.settings(stack, topic, dbName,
                 ConsumerFixtures.tempDir("ck-windows-"), "--window", window, "--slide", slide,
                 "--max-offsets-per-trigger", "250", "--available-now");
+        long started = System.currentTimeMillis();
         try (consumer.Running run = consumer.start(ConsumerFixtures.spark(), s)) {
             assertTrue(run.query().awaitTermination(TimeUnit.MINUTES.toMillis(5)),
                     "drained within 5 minutes");
@@ -52,6 +53,19 @@ class ConsumerWindowsTest {
             long dataBatches = run.progress().records().stream()
                     .filter(r -> r.inputRows() > 0).count();
             assertTrue(dataBatches >= 8, "several micro-batches, got " + dataBatches);
+            // Each batch's newest event was counted at the batch's end, after the start of the
+            // run and before now: its age lies between those bounds.
+            long first = events.stream().mapToLong(InteractionEvent::epochMillis).min()
+                    .orElseThrow();
+            long last = events.stream().mapToLong(InteractionEvent::epochMillis).max()
+                    .orElseThrow();
+            long now = System.currentTimeMillis();
+            for (ProgressRecord r : run.progress().records()) {
+                if (r.inputRows() > 0) {
+                    assertTrue(r.newestEventAgeMs() >= started - last
+                            && r.newestEventAgeMs() <= now - first, r.line());
+                }
+            }
         }
 
         GroundTruth truth = GroundTruth.fromTopic(stack.kafkaBootstrap(), topic,

@@ -10,13 +10,16 @@ import java.util.Locale;
 /**
  * One micro-batch of the consumer, as printed and as kept in {@code pipeline_progress}.
  * Lag is in Kafka offsets behind the latest (-1 when the source did not report it); late rows
- * are the aggregation rows Spark dropped as behind the watermark.
+ * are the aggregation rows Spark dropped as behind the watermark; the newest event's age is the
+ * time from the latest event time of the batch to the batch's end, when its count became
+ * visible (-1 for a batch without events): the freshness of a live stream, which offsets alone
+ * cannot show when every batch takes all that arrived.
  */
 public record ProgressRecord(String runId, long batchId, long timestampMillis, long inputRows,
                              double inputRowsPerSecond, double processedRowsPerSecond,
                              long maxOffsetsBehindLatest, double avgOffsetsBehindLatest,
                              long durationMs, long invalid, long lateRows, long documentsWritten,
-                             String watermark) {
+                             long newestEventAgeMs, String watermark) {
 
     /** {@code pipeline_progress} keeps this many documents: a ring of slots by batch id. */
     public static final int RETAINED = 1000;
@@ -26,11 +29,14 @@ public record ProgressRecord(String runId, long batchId, long timestampMillis, l
         return String.format(Locale.ROOT,
                 "batch %d: %d rows, %.1f rows/s in, %.1f rows/s processed, lag %s offsets "
                         + "(max/avg per partition), %d ms, %d invalid, %d late, %d docs written, "
-                        + "watermark %s",
+                        + "newest event %s old, watermark %s",
                 batchId, inputRows, inputRowsPerSecond, processedRowsPerSecond,
                 maxOffsetsBehindLatest < 0 ? "?" : maxOffsetsBehindLatest + "/"
                         + String.format(Locale.ROOT, "%.0f", avgOffsetsBehindLatest),
-                durationMs, invalid, lateRows, documentsWritten, watermark);
+                durationMs, invalid, lateRows, documentsWritten,
+                newestEventAgeMs < 0 ? "?"
+                        : String.format(Locale.ROOT, "%.1f s", newestEventAgeMs / 1000.0),
+                watermark);
     }
 
     public Document toDocument() {
@@ -47,6 +53,7 @@ public record ProgressRecord(String runId, long batchId, long timestampMillis, l
                 .append("invalid", invalid)
                 .append("late_rows", lateRows)
                 .append("documents_written", documentsWritten)
+                .append("newest_event_age_ms", newestEventAgeMs)
                 .append("watermark", watermark);
     }
 

@@ -354,13 +354,15 @@ public final class Dashboard implements AutoCloseable {
                 Duration.between(last.timestamp(), s.takenAt()).getSeconds() + " s ago";
         return String.format(Locale.ROOT,
                 "Last batch: %d at %s (%s)%n"
-                        + "Lag: %s offsets behind latest%n"
+                        + "Lag: %s offsets behind latest; newest event %s old when counted%n"
                         + "Input rate: %.1f rows/s, processed rate: %.1f rows/s (last batch)%n"
                         + "Last %d batches: %d input rows, %d invalid events, %d late rows%n"
                         + "Watermark: %s",
                 last.batchId(), last.timestamp() == null ? "?"
                         : WindowRef.TIME.format(last.timestamp()) + " UTC", age,
                 last.lag() < 0 ? "unknown" : Long.toString(last.lag()),
+                last.newestEventAgeMs() < 0 ? "?" : String.format(Locale.ROOT, "%.1f s",
+                        last.newestEventAgeMs() / 1000.0),
                 last.inputRowsPerSecond(), last.processedRowsPerSecond(), p.size(), rows,
                 invalid, late, last.watermark() == null ? "-" : last.watermark());
     }

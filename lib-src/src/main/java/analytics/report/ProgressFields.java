@@ -22,5 +22,7 @@ public final class ProgressFields {
     public static final String INVALID = "invalid";
     public static final String LATE = "late_rows";
     public static final String DOCUMENTS_WRITTEN = "documents_written";
+    /** Milliseconds from the batch's latest event time to the batch's end; -1 when none. */
+    public static final String NEWEST_EVENT_AGE_MS = "newest_event_age_ms";
     public static final String WATERMARK = "watermark";
 }

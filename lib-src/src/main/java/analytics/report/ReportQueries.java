@@ -212,6 +212,8 @@ public final class ReportQueries {
                     number(d.get(ProgressFields.DURATION_MS)),
                     number(d.get(ProgressFields.INVALID)),
                     number(d.get(ProgressFields.LATE)),
+                    d.get(ProgressFields.NEWEST_EVENT_AGE_MS) == null ? -1
+                            : number(d.get(ProgressFields.NEWEST_EVENT_AGE_MS)),
                     wm == null ? null : wm.toString()));
         }
         Collections.reverse(out);

@@ -117,7 +117,7 @@ class KpiWriterTest {
     void progressKeepsTheLastThousandBatches() {
         for (long b = 0; b < ProgressRecord.RETAINED + 20; b++) {
             new ProgressRecord("run", b, 1000L * b, 10, 1.0, Double.NaN, 5, 2.5, 100, 0, 0, 3,
-                    "-").store(db);
+                    -1, "-").store(db);
         }
         assertEquals(ProgressRecord.RETAINED,
                 db.getCollection(KpiSchema.PROGRESS_COLLECTION).countDocuments());
@@ -129,9 +129,11 @@ class KpiWriterTest {
     @Test
     void progressLineNamesEveryFigure() {
         String line = new ProgressRecord("r", 3, 0, 5000, 812.34, 900.0, 120, 40.0, 2100, 4, 2,
-                77, "2026-11-29T00:00:00.000Z").line();
+                77, 1250, "2026-11-29T00:00:00.000Z").line();
         assertEquals("batch 3: 5000 rows, 812.3 rows/s in, 900.0 rows/s processed, lag 120/40 "
                 + "offsets (max/avg per partition), 2100 ms, 4 invalid, 2 late, 77 docs written, "
-                + "watermark 2026-11-29T00:00:00.000Z", line);
+                + "newest event 1.3 s old, watermark 2026-11-29T00:00:00.000Z", line);
+        assertTrue(new ProgressRecord("r", 4, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, -1, "-").line()
+                .contains("newest event ? old"), "no event, no age");
     }
 }

@@ -254,7 +254,7 @@ class ReportQueriesTest {
         long t = T0.toEpochMilli();
         for (int b = 0; b < 5; b++) {
             new ProgressRecord("run-1", b, t + b * 10_000L, 1000L * (b + 1), 100.0 * (b + 1),
-                    200.0 * (b + 1), 50 - b * 10, 25.0, 900, b, 2 * b, 500,
+                    200.0 * (b + 1), 50 - b * 10, 25.0, 900, b, 2 * b, 500, 1500,
                     "2026-11-29T09:50:00.000Z").store(db);
         }
         List<ProgressRow> rows = new ReportQueries(db).progress(3);
@@ -266,20 +266,22 @@ class ReportQueriesTest {
         assertEquals(10, last.lag());
         assertEquals(4, last.invalid());
         assertEquals(8, last.late());
+        assertEquals(1500, last.newestEventAgeMs());
         // Every field the reports read is one the consumer writes.
-        Set<String> written = new ProgressRecord("r", 1, t, 1, 1, 1, 1, 1, 1, 1, 1, 1, "w")
+        Set<String> written = new ProgressRecord("r", 1, t, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, "w")
                 .toDocument().keySet();
         for (String f : List.of(ProgressFields.BATCH_ID, ProgressFields.TIMESTAMP,
                 ProgressFields.INPUT_ROWS, ProgressFields.INPUT_ROWS_PER_SECOND,
                 ProgressFields.PROCESSED_ROWS_PER_SECOND, ProgressFields.LAG,
                 ProgressFields.DURATION_MS, ProgressFields.INVALID, ProgressFields.LATE,
-                ProgressFields.WATERMARK)) {
+                ProgressFields.WATERMARK, ProgressFields.NEWEST_EVENT_AGE_MS)) {
             assertTrue(written.contains(f), f + " not in " + written);
         }
         try (Dashboard d = dashboard(T0.plusSeconds(60)).batches(5)) {
             d.refresh();
             String h = d.health();
-            assertTrue(h.contains("Lag: 10 offsets behind latest"), h);
+            assertTrue(h.contains("Lag: 10 offsets behind latest; newest event 1.5 s old when "
+                    + "counted"), h);
             assertTrue(h.contains("Last 5 batches: 15000 input rows, 10 invalid events, 20 late"
                     + " rows"), h);
             assertInstanceOf(BufferedImage.class, d.throughputChart());
