@@ -15,12 +15,16 @@ import analytics.core.InteractionEvent;
 import analytics.core.InteractionType;
 import analytics.core.Windows;
 import analytics.mongo.Aggregate;
+import analytics.mongo.KpiSchema;
+import analytics.mongo.KpiWriter;
 import analytics.mongo.MongoConnections;
 import analytics.mongo.WindowCount;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,11 +37,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Random;
 import java.util.SplittableRandom;
 
 /**
@@ -217,15 +223,15 @@ public class consumerbench {
             MongoDatabase db = client.getDatabase(a.get("--db"));
             db.drop();
             switch (indexes) {
-                case "all" -> analytics.mongo.KpiSchema.ensureIndexes(db);
+                case "all" -> KpiSchema.ensureIndexes(db);
                 case "unique" -> db.getCollection(Aggregate.USER.collection()).createIndex(
-                        com.mongodb.client.model.Indexes.ascending("user_id", "window_start",
-                                "window_end"),
-                        new com.mongodb.client.model.IndexOptions().unique(true));
+                        Indexes.ascending(Aggregate.USER.keyField(), KpiSchema.WINDOW_START,
+                                KpiSchema.WINDOW_END),
+                        new IndexOptions().unique(true));
                 case "none" -> { }
                 default -> throw new IllegalArgumentException("--indexes all|unique|none");
             }
-            analytics.mongo.KpiWriter writer = new analytics.mongo.KpiWriter(db, bulk);
+            KpiWriter writer = new KpiWriter(db, bulk);
             long start = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
             for (int pass = 1; pass <= passes; pass++) {
                 List<WindowCount> counts = new ArrayList<>(docs);
@@ -235,7 +241,7 @@ public class consumerbench {
                             ws + 600_000L, pass + i % 7));
                 }
                 if (a.getOrDefault("--order", "sorted").equals("random")) {
-                    java.util.Collections.shuffle(counts, new java.util.Random(pass));
+                    Collections.shuffle(counts, new Random(pass));
                 }
                 long t0 = System.nanoTime();
                 long n = writer.writeCounts(counts.iterator());
