@@ -32,12 +32,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 
 /**
  * The ceiling of the consumer benchmark (bench/consumer-bench.sh, issue 4): what a plain Java
@@ -140,14 +140,15 @@ public class ceiling {
         KpiWriter writer = new KpiWriter(db, bulkSize);
         long documents = 0;
         for (Aggregate ag : Aggregate.values()) {
-            List<WindowCount> docs = new ArrayList<>(counts.get(ag).size());
+            // _id -> count, so each _id string is built once rather than at every comparison.
+            TreeMap<String, WindowCount> docs = new TreeMap<>();
             for (Map.Entry<WinKey, int[]> en : counts.get(ag).entrySet()) {
                 long start = en.getKey().start();
-                docs.add(new WindowCount(ag, en.getKey().key(), start, windows.end(start),
-                        en.getValue()[0]));
+                WindowCount c = new WindowCount(ag, en.getKey().key(), start, windows.end(start),
+                        en.getValue()[0]);
+                docs.put(c.id(), c);
             }
-            docs.sort(Comparator.comparing(WindowCount::id));
-            documents += writer.writeCounts(docs.iterator());
+            documents += writer.writeCounts(docs.values().iterator());
         }
         long tWrite = System.nanoTime();
         client.close();
