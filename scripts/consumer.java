@@ -57,6 +57,8 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -784,7 +786,7 @@ public class consumer implements Callable<Integer> {
             List<InvalidEvent> pending = new ArrayList<>();
             return new Iterator<>() {
                 private Iterator<Tuple4<String, String, Timestamp, Long>> out =
-                        java.util.Collections.emptyIterator();
+                        Collections.emptyIterator();
 
                 @Override
                 public boolean hasNext() {
@@ -804,8 +806,8 @@ public class consumer implements Callable<Integer> {
 
                 /** Reads until the input ends or maxGroups are held; returns their rows. */
                 private Iterator<Tuple4<String, String, Timestamp, Long>> combineNext() {
-                    Map<Group, long[]> users = new java.util.HashMap<>();
-                    Map<Group, long[]> items = new java.util.HashMap<>();
+                    Map<Group, long[]> users = new HashMap<>();
+                    Map<Group, long[]> items = new HashMap<>();
                     while (input.hasNext() && users.size() + items.size() + 2 <= maxGroups) {
                         Row r = input.next();
                         byte[] value = (byte[]) r.get(0);
@@ -878,7 +880,7 @@ public class consumer implements Callable<Integer> {
         private final String runId = UUID.randomUUID().toString();
         private final Map<Long, long[]> byBatch = new ConcurrentHashMap<>();
         private final List<ProgressRecord> records =
-                java.util.Collections.synchronizedList(new ArrayList<>());
+                Collections.synchronizedList(new ArrayList<>());
         private volatile UUID queryId;
 
         public ProgressReporter(Settings settings, LongAccumulator invalid,
