@@ -8,6 +8,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.17
 //SOURCES ../lib-src/src/main/java/analytics/core/*.java
 
+import analytics.core.ClientProperties;
 import analytics.core.Defaults;
 import analytics.core.Durations;
 import analytics.core.EventCodec;
@@ -42,11 +43,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,7 +55,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -385,37 +382,21 @@ public class producer implements Callable<Integer> {
 
     /** The properties of {@code --kafka-config}, or empty; unreadable files are usage errors. */
     static Properties loadConfigFile(CommandLine cl, Path file) {
-        Properties p = new Properties();
-        if (file == null) {
-            return p;
+        try {
+            return ClientProperties.load("--kafka-config", file);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cl, e.getMessage());
         }
-        try (InputStream in = Files.newInputStream(file)) {
-            p.load(in);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new ParameterException(cl, "Invalid value for option '--kafka-config': cannot "
-                    + "read '" + file + "': " + oneLine(e));
-        }
-        return p;
     }
 
     /** {@code -X key=value} pairs in order; the value may itself contain '='. */
     static Properties parseOverrides(CommandLine cl, List<String> pairs) {
-        Properties p = new Properties();
-        Set<String> known = ProducerConfig.configNames();
-        for (String pair : pairs) {
-            int eq = pair.indexOf('=');
-            if (eq <= 0) {
-                throw new ParameterException(cl, "Invalid value for option '-X': '" + pair
-                        + "' is not KEY=VALUE (e.g. -X linger.ms=20)");
-            }
-            String key = pair.substring(0, eq).trim();
-            if (!known.contains(key)) {
-                throw new ParameterException(cl, "Invalid value for option '-X': '" + key
-                        + "' is not a Kafka producer setting");
-            }
-            p.setProperty(key, pair.substring(eq + 1));
+        try {
+            return ClientProperties.parsePairs("-X", pairs, ProducerConfig.configNames(),
+                    "Kafka producer");
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cl, e.getMessage());
         }
-        return p;
     }
 
     // ---- Kafka client configuration -------------------------------------------------------------
@@ -478,15 +459,7 @@ public class producer implements Callable<Integer> {
      * security settings, with one attempt bounded by {@code attemptMs}.
      */
     static Properties adminConfig(Properties producerProps, long attemptMs) {
-        Properties a = new Properties();
-        for (String key : producerProps.stringPropertyNames()) {
-            if (key.equals(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG)
-                    || key.equals(ProducerConfig.CLIENT_DNS_LOOKUP_CONFIG)
-                    || key.equals("security.protocol")
-                    || key.startsWith("sasl.") || key.startsWith("ssl.")) {
-                a.put(key, producerProps.getProperty(key));
-            }
-        }
+        Properties a = ClientProperties.connection(producerProps);
         a.put(AdminClientConfig.CLIENT_ID_CONFIG, "interaction-producer-probe");
         // One attempt must end within attemptMs so that each attempt gets its own line.
         a.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(attemptMs));
