@@ -1,5 +1,6 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import analytics.checkpoint.CheckpointLock;
@@ -14,8 +15,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** Flags, defaults and the clear one-line errors of the consumer. */
@@ -52,7 +61,10 @@ class ConsumerCliTest {
         for (String[] args : new String[][] {
             {"--window", "ten"}, {"--slide", "20m"}, {"--starting-offsets", "middle"},
             {"--mongo-uri", "http://x"}, {"--max-offsets-per-trigger", "-1"},
-            {"--min-partitions", "-1"}, {"--shuffle-partitions", "0"}, {"--no-such"}}) {
+            {"--min-partitions", "-1"}, {"--shuffle-partitions", "0"}, {"--no-such"},
+            {"-X", "no.such.setting=1"}, {"-X", "max.poll.records=many"},
+            {"-X", "auto.offset.reset=latest"}, {"-X", "bootstrap.servers=other:9092"},
+            {"--kafka-config", "/no/such/client.properties"}}) {
             StringWriter err = new StringWriter();
             CommandLine cl = consumer.commandLine();
             cl.setErr(new PrintWriter(err, true));
@@ -65,12 +77,57 @@ class ConsumerCliTest {
     }
 
     @Test
+    void readsTenThousandRecordsAPollUnlessToldOtherwise() {
+        // Spark's source re-seeks after every poll; Kafka's 500 a poll made reading 25% slower.
+        assertEquals("10000", consumer.parse().kafka().get("max.poll.records"));
+        assertEquals("500", consumer.parse("-X", "max.poll.records=500").kafka()
+                .get("max.poll.records"));
+    }
+
+    @Test
+    void kafkaConfigFileThenOverridesReachTheSource(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("client.properties");
+        Files.writeString(file, "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\n"
+                + "client.id=from-file\n");
+        var kafka = consumer.parse("--kafka-config", file.toString(),
+                "-X", "client.id=from-flag").kafka();
+        assertEquals("SASL_SSL", kafka.get("security.protocol"));
+        assertEquals("PLAIN", kafka.get("sasl.mechanism"));
+        assertEquals("from-flag", kafka.get("client.id"));
+        assertEquals("10000", kafka.get("max.poll.records"));
+    }
+
+    @Test
     void unreachableKafkaIsOneClearLine(TestStack stack) throws Exception {
         Path dir = Files.createTempDirectory("ck-cli-");
         String out = captureErr(() -> assertEquals(1, consumer.commandLine().execute(
                 "--brokers", "127.0.0.1:1", "--mongo-uri", stack.mongoUri(),
                 "--checkpoint-base", dir.toString(), "--connect-attempts", "1")));
         assertTrue(out.contains("Kafka at 127.0.0.1:1 not reachable after 1 attempts"), out);
+    }
+
+    @Test
+    void availableNowOnAMissingTopicReadsNothingAndExitsZero(TestStack stack) throws Exception {
+        Path dir = Files.createTempDirectory("ck-cli-");
+        String topic = "missing-" + UUID.randomUUID();
+        String out = captureErr(() -> assertEquals(0, consumer.commandLine().execute(
+                "--brokers", stack.kafkaBootstrap(), "--topic", topic,
+                "--mongo-uri", stack.mongoUri(), "--checkpoint-base", dir.toString(),
+                "--available-now")));
+        assertTrue(out.contains("topic " + topic + " does not exist on "), out);
+        assertTrue(out.contains("nothing to read"), out);
+    }
+
+    @Test
+    void aLiveConsumerWaitsForItsTopicToBeCreated(TestStack stack) throws Exception {
+        String topic = "later-" + UUID.randomUUID();
+        CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> consumer.awaitKafka(
+                stack.kafkaBootstrap(), topic, 1, Map.of(), true));
+        // Still waiting while the topic is missing (Spark's source would fail on it).
+        assertThrows(TimeoutException.class, () -> ready.get(3, TimeUnit.SECONDS));
+        stack.admin().createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all()
+                .get(30, TimeUnit.SECONDS);
+        assertTrue(ready.get(30, TimeUnit.SECONDS));
     }
 
     @Test
