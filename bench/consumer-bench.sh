@@ -26,6 +26,8 @@
 # Settings of case 2 (env CASE2_SETTINGS, ';'-separated "max-offsets-per-trigger bulk-size
 # shuffle-partitions"; max-offsets 0 = one batch for the whole backlog). Case 1's
 # max-offsets-per-trigger: env CASE1_MAX_OFFSETS (default 0, the consumer's default: one batch).
+# CONSUMER_CDS=1 runs every consumer with `jbang run --cds` (class data sharing, README:
+# Performance considerations) after a training drain of 50k events that writes the archive.
 # Topics (bench-<time>-*) stay on the broker; every database the run creates is dropped.
 set -Eeuo pipefail
 
@@ -44,7 +46,7 @@ while (($# > 0)); do
     --events) events="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --cases) cases="$2"; shift 2 ;;
-    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "consumer-bench: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -74,8 +76,20 @@ jb build "$root/bench/ceiling.java" >/dev/null 2>&1
 jb build "$root/bench/consumerbench.java" >/dev/null 2>&1
 jb producer --version >/dev/null 2>&1
 jb consumer --version >/dev/null 2>&1
+consumer_cmd=(consumer)
+if [[ "${CONSUMER_CDS:-0}" == 1 ]]; then
+  # The archive holds the classes its first run loads: train it on a real drain, untimed.
+  consumer_cmd=(run --cds consumer)
+  jb producer --broker "$brokers" --topic "bench-$run_id-cds" --rate 0 --count 50000 \
+    --seed 9 >"$work/cds-fill.out" 2>&1
+  dbs+=("bench_${run_id}_cds")
+  jb "${consumer_cmd[@]}" --brokers "$brokers" --topic "bench-$run_id-cds" --mongo-uri "$mongo" \
+    --db "bench_${run_id}_cds" --checkpoint-base "$work/ckpt-cds" --available-now \
+    --bulk-size 1000 >"$work/cds-train.out" 2>&1
+  echo "class data sharing: trained on 50k events ($(grep -c '^batch' "$work/cds-train.out") batches)"
+fi
 mem="$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
-echo "== brokers $brokers; mongo $mongo; $(nproc) cores; $mem; $(date -u +%Y-%m-%dT%H:%MZ); $(load)"
+echo "== consumer: jbang ${consumer_cmd[*]}; brokers $brokers; mongo $mongo; $(nproc) cores; $mem; $(date -u +%Y-%m-%dT%H:%MZ); $(load)"
 
 # Runs the consumer to the end of the topic; prints "events wall_s sum_batch_ms batches docs
 # first_batch_ms startup_s" (startup: process start to the first batch's end minus its duration).
@@ -83,7 +97,7 @@ drain() { # topic db bulk maxoffsets shuffle log
   local topic="$1" db="$2" bulk="$3" maxo="$4" shuffle="$5" log="$6"
   local t0 t1
   t0="$(now)"
-  jb consumer --brokers "$brokers" --topic "$topic" --mongo-uri "$mongo" --db "$db" \
+  jb "${consumer_cmd[@]}" --brokers "$brokers" --topic "$topic" --mongo-uri "$mongo" --db "$db" \
     --checkpoint-base "$work/ckpt-$db" --starting-offsets earliest --available-now \
     --max-offsets-per-trigger "$maxo" --bulk-size "$bulk" --shuffle-partitions "$shuffle" \
     2>"$log.err" | while IFS= read -r line; do printf '%s %s\n' "$(now)" "$line"; done >"$log"
@@ -170,7 +184,7 @@ if [[ "$cases" == *3* ]]; then
   ppid=$!
   bg_pids+=("$ppid")
   until grep -q '^producer: connected' "$work/c3-producer.out" 2>/dev/null; do sleep 0.2; done
-  "$root/jbang" consumer --brokers "$brokers" --topic "$topic" --mongo-uri "$mongo" --db "$db" \
+  "$root/jbang" "${consumer_cmd[@]}" --brokers "$brokers" --topic "$topic" --mongo-uri "$mongo" --db "$db" \
     --checkpoint-base "$work/ckpt-$db" --starting-offsets earliest --trigger 0s \
     --bulk-size 1000 >"$work/c3-consumer.out" 2>&1 &
   cpid=$!
