@@ -494,6 +494,7 @@ public class consumer implements Callable<Integer> {
             return EXIT_CONFLICT;
         }
         SparkSession spark = null;
+        boolean ownSpark = false;
         StreamingQuery query = null;
         AtomicBoolean stopping = new AtomicBoolean();
         try {
@@ -505,6 +506,9 @@ public class consumer implements Callable<Integer> {
                 MongoConnections.awaitPing(s.mongoUri(), s.db(), s.connectAttempts());
                 return topic;
             });
+            // Stop at the end only a Spark this run started, never an embedding program's.
+            ownSpark = SparkSession.getDefaultSession().isEmpty()
+                    && SparkSession.getActiveSession().isEmpty();
             spark = sparkSession(s);
             if (!joinUnwrapped(servers)) {
                 System.err.println("consumer: topic " + s.topic() + " does not exist on "
@@ -542,7 +546,7 @@ public class consumer implements Callable<Integer> {
             return EXIT_FAILED;
         } finally {
             stopQuietly(query);
-            if (spark != null && !stopping.get()) {
+            if (spark != null && ownSpark && !stopping.get()) {
                 spark.stop();
             }
             lock.close();
