@@ -59,6 +59,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -200,6 +201,45 @@ public class stack implements Callable<Integer> {
 
         Layout layout;
 
+        /** Records the ports of a stack that is up, so that later commands find it. */
+        void recordPorts(Layout layout) throws IOException {
+            Files.writeString(layout.portsFile(), "kafka-port=" + kafkaPort + "\ncontroller-port="
+                + controllerPort + "\nmongo-port=" + mongoPort + "\n");
+        }
+
+        /**
+         * Takes the ports the last {@code up} recorded in this storage folder for each port
+         * given neither as a flag nor in the environment: {@code status} and {@code down} then
+         * need only {@code --storage}.
+         */
+        void adoptRecordedPorts(Layout layout) {
+            Properties p = new Properties();
+            try (var in = Files.newBufferedReader(layout.portsFile())) {
+                p.load(in);
+            } catch (IOException | IllegalArgumentException e) {
+                return; // no stack was started here (or the file is unreadable): the flags rule
+            }
+            kafkaPort = recorded(p, "--kafka-port", "KAFKA_PORT", kafkaPort);
+            controllerPort = recorded(p, "--controller-port", "KAFKA_CONTROLLER_PORT",
+                controllerPort);
+            mongoPort = recorded(p, "--mongo-port", "MONGO_PORT", mongoPort);
+        }
+
+        private int recorded(Properties p, String flag, String env, int current) {
+            var parsed = mixee.commandLine().getParseResult();
+            boolean given = (parsed != null && parsed.hasMatchedOption(flag))
+                || System.getenv(env) != null;
+            String value = p.getProperty(flag.substring(2));
+            if (given || value == null) {
+                return current;
+            }
+            try {
+                return Integer.parseInt(value.trim());
+            } catch (NumberFormatException e) {
+                return current;
+            }
+        }
+
         /** Validates the flags and works out the folders; usage errors name the flag. */
         Layout resolve() {
             CommandLine cl = mixee.commandLine();
@@ -295,6 +335,11 @@ public class stack implements Callable<Integer> {
 
         Path mongoBackendFile() {
             return run().resolve("mongo.backend");
+        }
+
+        /** The ports the last {@code up} used, for {@code status} and {@code down}. */
+        Path portsFile() {
+            return run().resolve("ports.properties");
         }
 
         /** Creates the folders; an unwritable storage folder is one clear failure. */
@@ -394,6 +439,7 @@ public class stack implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Layout layout = settings.resolve();
+            settings.adoptRecordedPorts(layout);
             layout.prepare();
             try (FileLock lock = layout.lock()) {
                 return new Stack(layout, settings).down(Duration.ofSeconds(graceSeconds));
@@ -415,6 +461,7 @@ public class stack implements Callable<Integer> {
         @Override
         public Integer call() {
             Layout layout = settings.resolve();
+            settings.adoptRecordedPorts(layout);
             return new Stack(layout, settings).status();
         }
     }
@@ -492,6 +539,7 @@ public class stack implements Callable<Integer> {
                 }
                 throw e;
             }
+            settings.recordPorts(layout);
             say("KAFKA_BOOTSTRAP=%s MONGO_URI=%s", kafkaAddress(), maskUri(mongoUri()));
             return 0;
         }
@@ -814,6 +862,7 @@ public class stack implements Callable<Integer> {
             stopPart("mongo", layout.mongoPid(), settings.mongoPort, grace);
             Files.deleteIfExists(layout.mongoBackendFile());
             stopPart("kafka", layout.kafkaPid(), settings.kafkaPort, grace);
+            Files.deleteIfExists(layout.portsFile());
             return 0;
         }
 

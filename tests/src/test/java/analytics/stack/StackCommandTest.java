@@ -101,6 +101,15 @@ class StackCommandTest {
             + "\\s+pid " + mongoPid + "\\s+data .*backend (ferretdb|mongo-java-server).*"),
             mongoLine);
 
+        // The ports of 'up' are recorded: status with the storage folder alone finds them.
+        Scripts.Result byStorage = Scripts.run(QUICK, "stack", "status", "--storage",
+            storage.toString());
+        assertEquals(0, byStorage.exitCode(), byStorage.output());
+        assertTrue(line(byStorage.stdout(), "kafka").contains("localhost:" + kafkaPort),
+            byStorage.output());
+        assertTrue(line(byStorage.stdout(), "mongo").contains("localhost:" + mongoPort),
+            byStorage.output());
+
         Scripts.Result down = stack(QUICK, "down");
         assertEquals(0, down.exitCode(), down.output());
         assertTrue(down.stdout().contains("kafka: stopped (pid " + kafkaPid + ")"),
