@@ -47,6 +47,8 @@ import analytics.mongo.KpiWriter;
 import analytics.mongo.MongoConnections;
 import analytics.mongo.ProgressRecord;
 import analytics.mongo.WindowCount;
+import com.mongodb.MongoSocketException;
+import com.mongodb.MongoTimeoutException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,6 +83,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -536,7 +539,7 @@ public class consumer implements Callable<Integer> {
             if (stopping.get()) {
                 return 0;
             }
-            System.err.println("consumer: query failed: " + describe(e));
+            System.err.println("consumer: " + describeFailure(e, s));
             return EXIT_FAILED;
         } catch (RuntimeException e) {
             if (stopping.get()) {
@@ -576,6 +579,34 @@ public class consumer implements Callable<Integer> {
     }
 
     /** One masked line: the root cause's class and first message line. */
+    /**
+     * One line for a failed query: the server to blame when a server stopped answering (its
+     * driver's own retries are over by then), else the root cause. Nothing is lost either way:
+     * the failed batch was not committed, so a restart replays it.
+     */
+    static String describeFailure(Throwable failure, Settings s) {
+        String resume = "; nothing is lost: run the consumer again once it is back, it resumes "
+                + "from the checkpoint";
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof MongoTimeoutException || t instanceof MongoSocketException) {
+                return "MongoDB at " + Secrets.maskUri(s.mongoUri()) + " stopped answering ("
+                        + firstSentence(t) + ")" + resume;
+            }
+            if (t instanceof RetriableException) {
+                return "Kafka at " + Secrets.mask(s.brokers()) + " stopped answering ("
+                        + firstSentence(t) + ")" + resume;
+            }
+        }
+        return "query failed: " + describe(failure) + " (--no-quiet-spark shows Spark's log)";
+    }
+
+    /** The exception's class and the first sentence of its message (drivers add pages). */
+    private static String firstSentence(Throwable t) {
+        String line = firstLine(t);
+        int end = line.indexOf(". ");
+        return Secrets.mask(end < 0 ? line : line.substring(0, end));
+    }
+
     static String describe(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
@@ -683,10 +714,25 @@ public class consumer implements Callable<Integer> {
         return spark;
     }
 
+    /**
+     * Spark's loggers that report a failed task or query, or a failed offsets request, each with
+     * pages of stack trace; the consumer reports the failure itself, in one line.
+     */
+    private static final List<String> FAILURE_LOGGERS = List.of(
+            "org.apache.spark.executor.Executor",
+            "org.apache.spark.scheduler.TaskSetManager",
+            "org.apache.spark.sql.execution.streaming.runtime.MicroBatchExecution",
+            "org.apache.spark.sql.execution.streaming.runtime.StreamExecution",
+            "org.apache.spark.sql.kafka010.KafkaOffsetReaderAdmin");
+
     private static void quietLogging() {
         try {
             org.apache.logging.log4j.core.config.Configurator.setRootLevel(
                     org.apache.logging.log4j.Level.WARN);
+            for (String name : FAILURE_LOGGERS) {
+                org.apache.logging.log4j.core.config.Configurator.setLevel(name,
+                        org.apache.logging.log4j.Level.OFF);
+            }
         } catch (LinkageError e) {
             // log4j-core absent: Spark's own defaults apply.
         }

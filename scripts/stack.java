@@ -209,8 +209,8 @@ public class stack implements Callable<Integer> {
 
         /**
          * Takes the ports the last {@code up} recorded in this storage folder for each port
-         * given neither as a flag nor in the environment: {@code status} and {@code down} then
-         * need only {@code --storage}.
+         * given neither as a flag nor in the environment: {@code up} (after a crash too),
+         * {@code status} and {@code down} then need only {@code --storage}.
          */
         void adoptRecordedPorts(Layout layout) {
             Properties p = new Properties();
@@ -337,7 +337,7 @@ public class stack implements Callable<Integer> {
             return run().resolve("mongo.backend");
         }
 
-        /** The ports the last {@code up} used, for {@code status} and {@code down}. */
+        /** The ports the last {@code up} used, until {@code down}. */
         Path portsFile() {
             return run().resolve("ports.properties");
         }
@@ -413,6 +413,7 @@ public class stack implements Callable<Integer> {
                     "--timeout: must be at least 1 second, got " + timeoutSeconds);
             }
             Layout layout = settings.resolve();
+            settings.adoptRecordedPorts(layout);
             layout.prepare();
             try (FileLock lock = layout.lock()) {
                 return new Stack(layout, settings).up(Duration.ofSeconds(timeoutSeconds));

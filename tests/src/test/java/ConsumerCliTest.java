@@ -7,6 +7,7 @@ import analytics.checkpoint.CheckpointLock;
 import analytics.core.Defaults;
 import analytics.testkit.StackExtension;
 import analytics.testkit.TestStack;
+import com.mongodb.MongoTimeoutException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -139,6 +140,29 @@ class ConsumerCliTest {
                 "--checkpoint-base", dir.toString(), "--connect-attempts", "1")));
         assertTrue(out.contains("MongoDB at mongodb://admin:****@127.0.0.1:1"), out);
         assertFalse(out.contains("s3cret"), out);
+    }
+
+    @Test
+    void aServerThatStopsAnsweringMidRunIsNamedInOneLineWithoutItsPassword() {
+        consumer.Settings s = consumer.parse("--brokers", "kafka-1:9092",
+                "--mongo-uri", "mongodb://admin:s3cret@db-1:27017/?authSource=admin");
+        String mongo = consumer.describeFailure(new RuntimeException("Job aborted",
+                new MongoTimeoutException("Timed out while waiting for a server. Client view of "
+                        + "cluster state is {type=UNKNOWN, servers=[...]}")), s);
+        assertTrue(mongo.startsWith("MongoDB at mongodb://admin:****@db-1:27017/?authSource=admin"
+                + " stopped answering (MongoTimeoutException: Timed out while waiting for a "
+                + "server)"), mongo);
+        assertTrue(mongo.contains("nothing is lost"), mongo);
+        assertFalse(mongo.contains("s3cret") || mongo.contains("Client view"), mongo);
+        String kafka = consumer.describeFailure(new RuntimeException("Job aborted",
+                new org.apache.kafka.common.errors.TimeoutException("Timeout of 60000ms expired "
+                        + "before the position for partition t-0 could be determined")), s);
+        assertTrue(kafka.startsWith("Kafka at kafka-1:9092 stopped answering"), kafka);
+        String other = consumer.describeFailure(new RuntimeException("Job aborted",
+                new IllegalStateException("boom")), s);
+        assertTrue(other.startsWith("query failed: RuntimeException: Job aborted (cause: "
+                + "IllegalStateException: boom)"), other);
+        assertFalse(other.contains("\n"), other);
     }
 
     @Test

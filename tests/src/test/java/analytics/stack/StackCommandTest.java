@@ -109,6 +109,11 @@ class StackCommandTest {
             byStorage.output());
         assertTrue(line(byStorage.stdout(), "mongo").contains("localhost:" + mongoPort),
             byStorage.output());
+        Scripts.Result upByStorage = Scripts.run(UP, "stack", "up", "--storage",
+            storage.toString());
+        assertEquals(0, upByStorage.exitCode(), upByStorage.output());
+        assertTrue(upByStorage.stdout().contains("Kafka already running at localhost:" + kafkaPort
+            + " (pid " + kafkaPid + "): reused"), upByStorage.output());
 
         Scripts.Result down = stack(QUICK, "down");
         assertEquals(0, down.exitCode(), down.output());
