@@ -502,7 +502,7 @@ public class consumer implements Callable<Integer> {
         AtomicBoolean stopping = new AtomicBoolean();
         try {
             // The servers are checked while Spark starts (~2 s of class loading): both wait on
-            // different things, and the 2-core start-up is 0.8 s shorter (measured).
+            // different things, and start-up is ~0.5 s shorter on 2 cores (bench/RESULTS.md).
             CompletableFuture<Boolean> servers = CompletableFuture.supplyAsync(() -> {
                 boolean topic = awaitKafka(s.brokers(), s.topic(), s.connectAttempts(),
                         s.kafka(), !s.availableNow());
@@ -856,7 +856,7 @@ public class consumer implements Callable<Integer> {
         // random ones (mongo-java-server: 6k vs 2.4k documents/s, bench/RESULTS.md); Spark
         // emits them in hash order otherwise.
         // The order key is a column, computed once per row: as a sort expression Spark would
-        // compute it at every comparison (5 s of a 374k-row batch's sort, measured).
+        // compute it at every comparison (~2 s more for a 374k-row batch, bench/RESULTS.md).
         return (batch, batchId) -> batch.withColumn(ORDER_KEY, concat_ws("|", col("key"),
                         unix_millis(col(KpiSchema.WINDOW_START)).cast("string"),
                         unix_millis(col(KpiSchema.WINDOW_END)).cast("string")))
