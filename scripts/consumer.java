@@ -431,12 +431,12 @@ public class consumer implements Callable<Integer> {
         Properties user = ClientProperties.load("--kafka-config", file);
         user.putAll(ClientProperties.parsePairs("-X", overrides, ConsumerConfig.configNames(),
                 "Kafka consumer"));
+        String from = overrides.isEmpty() ? "--kafka-config" : "-X/--kafka-config";
         Map<String, String> m = new TreeMap<>(KAFKA_DEFAULTS);
         for (String key : user.stringPropertyNames()) {
             String owner = SPARK_OWNED.get(key);
             if (owner != null) {
-                throw new IllegalArgumentException("Kafka setting '" + key + "' ("
-                        + (overrides.isEmpty() ? "--kafka-config" : "-X/--kafka-config")
+                throw new IllegalArgumentException("Kafka setting '" + key + "' (" + from
                         + ") cannot be set: " + owner);
             }
             m.put(key, user.getProperty(key));
@@ -450,8 +450,7 @@ public class consumer implements Callable<Integer> {
             // Types, ranges and combinations, before anything starts (Spark would fail later).
             new ConsumerConfig(check);
         } catch (ConfigException e) {
-            throw new IllegalArgumentException("Invalid Kafka setting ("
-                    + (overrides.isEmpty() ? "--kafka-config" : "-X/--kafka-config") + "): "
+            throw new IllegalArgumentException("Invalid Kafka setting (" + from + "): "
                     + Secrets.mask(e.getMessage()));
         }
         return Collections.unmodifiableMap(m);

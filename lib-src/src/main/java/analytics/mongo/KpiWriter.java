@@ -57,8 +57,7 @@ public final class KpiWriter {
             List<WriteModel<Document>> bulk =
                     pending.computeIfAbsent(c.aggregate(), k -> new ArrayList<>(bulkSize));
             Document doc = c.toDocument();
-            // The filter is the document's own _id (WindowCount#filter), built once.
-            bulk.add(new ReplaceOneModel<>(new Document("_id", doc.get("_id")), doc, UPSERT));
+            bulk.add(new ReplaceOneModel<>(WindowCount.filterOf(doc), doc, UPSERT));
             if (bulk.size() >= bulkSize) {
                 written += flush(db.getCollection(c.aggregate().collection()), bulk);
             }

@@ -34,9 +34,12 @@ public record ProgressRecord(String runId, long batchId, long timestampMillis, l
                 maxOffsetsBehindLatest < 0 ? "?" : maxOffsetsBehindLatest + "/"
                         + String.format(Locale.ROOT, "%.0f", avgOffsetsBehindLatest),
                 durationMs, invalid, lateRows, documentsWritten,
-                newestEventAgeMs < 0 ? "?"
-                        : String.format(Locale.ROOT, "%.1f s", newestEventAgeMs / 1000.0),
-                watermark);
+                age(newestEventAgeMs), watermark);
+    }
+
+    /** An age in milliseconds as shown to people, e.g. {@code 1.6 s}; {@code ?} when unknown. */
+    public static String age(long ms) {
+        return ms < 0 ? "?" : String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
     }
 
     public Document toDocument() {

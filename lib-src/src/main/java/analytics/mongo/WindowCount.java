@@ -46,6 +46,11 @@ public record WindowCount(Aggregate aggregate, String key, long windowStartMilli
         return new Document("_id", id());
     }
 
+    /** The same filter for a document {@link #toDocument} built, without building the id again. */
+    public static Bson filterOf(Document doc) {
+        return new Document("_id", doc.get("_id"));
+    }
+
     /** Reads a stored document of the given aggregate. */
     public static WindowCount fromDocument(Aggregate aggregate, Document d) {
         return new WindowCount(aggregate, d.getString(aggregate.keyField()),

@@ -5,6 +5,7 @@ import analytics.core.Secrets;
 import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
 import analytics.mongo.MongoConnections;
+import analytics.mongo.ProgressRecord;
 import analytics.mongo.WindowCount;
 import com.mongodb.MongoException;
 import com.mongodb.MongoSecurityException;
@@ -361,8 +362,7 @@ public final class Dashboard implements AutoCloseable {
                 last.batchId(), last.timestamp() == null ? "?"
                         : WindowRef.TIME.format(last.timestamp()) + " UTC", age,
                 last.lag() < 0 ? "unknown" : Long.toString(last.lag()),
-                last.newestEventAgeMs() < 0 ? "?" : String.format(Locale.ROOT, "%.1f s",
-                        last.newestEventAgeMs() / 1000.0),
+                ProgressRecord.age(last.newestEventAgeMs()),
                 last.inputRowsPerSecond(), last.processedRowsPerSecond(), p.size(), rows,
                 invalid, late, last.watermark() == null ? "-" : last.watermark());
     }
