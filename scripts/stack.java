@@ -66,6 +66,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The local stack manager: a real Apache Kafka broker and a MongoDB-protocol server, each in its
@@ -81,7 +82,8 @@ import java.util.regex.Pattern;
  * depends on ({@code java -cp <this classpath> kafka.Kafka server.properties}). The MongoDB
  * protocol comes from FerretDB v1.24.2 (SQLite backend), built once from local-stack/ferretdb
  * with Go, or, where Go is absent, from mongo-java-server 1.47.0 (H2 file backend) in its own
- * JVM. (Not a folder named stack/: JBang would take it for the script instead of the alias.)
+ * JVM; {@code auto} keeps the one whose data is already in the storage folder. (Not a folder
+ * named stack/: JBang would take it for the script instead of the alias.)
  *
  * <p>Exit codes: 0 success, 1 failure (one line on stderr), 2 usage error, 3 {@code status} found
  * a part down.
@@ -195,8 +197,8 @@ public class stack implements Callable<Integer> {
             defaultValue = "${env:MONGO_BACKEND:-auto}",
             description = "auto, ferretdb, mongo-java-server (H2 file) or memory "
                 + "(mongo-java-server keeping nothing across 'down'; about 5x faster writes) "
-                + "(env MONGO_BACKEND; default: ${DEFAULT-VALUE}: FerretDB when Go is on PATH, "
-                + "else mongo-java-server).")
+                + "(env MONGO_BACKEND; default: ${DEFAULT-VALUE}: the server whose data is in "
+                + "the storage folder, else FerretDB when Go is on PATH, else mongo-java-server).")
         String mongoBackend;
 
         Layout layout;
@@ -618,6 +620,25 @@ public class stack implements Callable<Integer> {
                         + "nothing is kept after 'stack down')", MONGO_JAVA_SERVER_VERSION);
                     return "memory";
                 default:
+                    // The data of an earlier 'up' wins over what is installed now, so that a
+                    // later Go install (or removal) does not hide the documents kept so far.
+                    boolean ferretData = hasData(layout.mongoData("ferretdb"));
+                    boolean h2Data = hasData(layout.mongoData("mongo-java-server"));
+                    if (h2Data && !ferretData) {
+                        say("Mongo backend: mongo-java-server %s with H2 (auto: its data is in "
+                            + "%s; --mongo-backend ferretdb to switch)", MONGO_JAVA_SERVER_VERSION,
+                            layout.mongoData("mongo-java-server"));
+                        return "mongo-java-server";
+                    }
+                    if (ferretData && !h2Data && go.isPresent()) {
+                        say("Mongo backend: FerretDB %s with SQLite (auto: its data is in %s)",
+                            FERRETDB_VERSION, layout.mongoData("ferretdb"));
+                        return "ferretdb";
+                    }
+                    if (ferretData && !h2Data) {
+                        say("Note: FerretDB's data in %s stays unused: Go is not on PATH to "
+                            + "run it", layout.mongoData("ferretdb"));
+                    }
                     if (go.isPresent()) {
                         say("Mongo backend: FerretDB %s with SQLite (auto: Go found at %s)",
                             FERRETDB_VERSION, go.get());
@@ -626,6 +647,18 @@ public class stack implements Callable<Integer> {
                     say("Mongo backend: mongo-java-server %s with H2 (auto: Go not found on "
                         + "PATH, so no FerretDB)", MONGO_JAVA_SERVER_VERSION);
                     return "mongo-java-server";
+            }
+        }
+
+        /** Whether a backend's data folder holds anything (an earlier 'up' wrote there). */
+        static boolean hasData(Path dir) {
+            if (!Files.isDirectory(dir)) {
+                return false;
+            }
+            try (Stream<Path> entries = Files.list(dir)) {
+                return entries.findAny().isPresent();
+            } catch (IOException e) {
+                return false;
             }
         }
 

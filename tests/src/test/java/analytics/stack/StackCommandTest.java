@@ -215,6 +215,31 @@ class StackCommandTest {
         }
     }
 
+    @Test
+    @Order(3)
+    void autoBackendKeepsTheServerWhoseDataIsInStorage() throws Exception {
+        // A storage of its own: the shared one may hold FerretDB's data from the first tests.
+        Path own = tmp.resolve("storage-h2");
+        Scripts.Result first = stackIn(own, UP, kafkaPort, mongoPort, "up",
+            "--mongo-backend", "mongo-java-server");
+        try {
+            assertEquals(0, first.exitCode(), first.output());
+            assertEquals(1, insertAndCount());
+        } finally {
+            assertEquals(0, stackIn(own, QUICK, kafkaPort, mongoPort, "down").exitCode());
+        }
+        Scripts.Result auto = stackIn(own, UP, kafkaPort, mongoPort, "up");
+        try {
+            assertEquals(0, auto.exitCode(), auto.output());
+            assertTrue(auto.stdout().contains("Mongo backend: mongo-java-server"), auto.output());
+            assertTrue(auto.stdout().contains("auto: its data is in "
+                + own.resolve("mongo/mongo-java-server")), auto.output());
+            assertEquals(2, insertAndCount(), "the document of the first run is kept");
+        } finally {
+            assertEquals(0, stackIn(own, QUICK, kafkaPort, mongoPort, "down").exitCode());
+        }
+    }
+
     /** Inserts one document into a fixed collection and returns how many it then holds. */
     static long insertAndCount() {
         MongoClientSettings settings = MongoClientSettings.builder()
@@ -307,6 +332,11 @@ class StackCommandTest {
 
     static Scripts.Result stackOn(Duration timeout, int kafka, int mongo, String subcommand,
                                   String... more) {
+        return stackIn(storage, timeout, kafka, mongo, subcommand, more);
+    }
+
+    static Scripts.Result stackIn(Path storage, Duration timeout, int kafka, int mongo,
+                                  String subcommand, String... more) {
         List<String> args = new ArrayList<>(List.of(subcommand, "--storage", storage.toString(),
             "--kafka-port", Integer.toString(kafka),
             "--controller-port", Integer.toString(controllerPort),
