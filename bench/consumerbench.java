@@ -70,20 +70,48 @@ import java.util.SplittableRandom;
  * </pre>
  */
 public class consumerbench {
+    static final String USAGE = "usage: consumerbench fill|probe|count|drop|writes --flag value ..."
+            + " (flags: see the comment at the top of bench/consumerbench.java)";
+
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>(Map.of("--users", "10000", "--items", "5000",
-                "--seed", "1", "--every-ms", "500", "--window", "10", "--slide", "5"));
-        for (int i = 1; i + 1 < args.length; i += 2) {
-            a.put(args[i], args[i + 1]);
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+            System.out.println(USAGE);
+            return;
         }
-        switch (args[0]) {
-            case "fill" -> fill(a);
-            case "probe" -> probe(a);
-            case "count" -> count(a);
-            case "drop" -> drop(a);
-            case "writes" -> writes(a);
-            default -> throw new IllegalArgumentException(
-                    "fill | probe | count | drop | writes: " + args[0]);
+        Args a = new Args();
+        a.putAll(Map.of("--users", "10000", "--items", "5000",
+                "--seed", "1", "--every-ms", "500", "--window", "10", "--slide", "5"));
+        try {
+            for (int i = 1; i < args.length; i += 2) {
+                if (!args[i].startsWith("--") || i + 1 == args.length) {
+                    throw new IllegalArgumentException("expected --flag value pairs, got '"
+                            + args[i] + "'");
+                }
+                a.put(args[i], args[i + 1]);
+            }
+            switch (args[0]) {
+                case "fill" -> fill(a);
+                case "probe" -> probe(a);
+                case "count" -> count(a);
+                case "drop" -> drop(a);
+                case "writes" -> writes(a);
+                default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'");
+            }
+        } catch (IllegalArgumentException | java.time.format.DateTimeParseException e) {
+            System.err.println("consumerbench " + args[0] + ": " + e.getMessage() + "; " + USAGE);
+            System.exit(2);
+        }
+    }
+
+    /** The flags given; a flag a command needs and nobody gave is one clear error. */
+    static final class Args extends HashMap<String, String> {
+        @Override
+        public String get(Object key) {
+            String value = super.get(key);
+            if (value == null) {
+                throw new IllegalArgumentException("missing " + key);
+            }
+            return value;
         }
     }
 
