@@ -41,10 +41,12 @@ import java.util.concurrent.Callable;
  *   ./jbang cleanup --checkpoint-base /data/ckpt --keep 200 --apply
  * </pre>
  *
- * <p>Works on the consumer's {@code --checkpoint-base} (one checkpoint per query) or on one
- * query's checkpoint. Keeps the last {@code --keep} committed batches with their offsets, and
- * every state file needed to rebuild the state of the oldest one; never touches
- * {@code metadata} or {@code sources/}. Refuses while a consumer holds the checkpoint's lock.
+ * <p>Works on the consumer's {@code --checkpoint-base} (one checkpoint per query, found up to
+ * {@value CheckpointCleaner#SEARCH_DEPTH} levels down, so the demo's
+ * {@code storage/checkpoint/demo-<time>/interactions} too) or on one query's checkpoint. Keeps
+ * the last {@code --keep} committed batches with their offsets, and every state file needed to
+ * rebuild the state of the oldest one; never touches {@code metadata} or {@code sources/}.
+ * Refuses while a consumer holds the checkpoint's lock.
  * Exit codes: 0 done, 1 error, 2 bad usage, 3 refused because a consumer is running.
  */
 @Command(name = "cleanup", mixinStandardHelpOptions = true, version = "cleanup 0.1.0",
@@ -63,9 +65,10 @@ class cleanup implements Callable<Integer> {
 
     @Option(names = "--checkpoint-base", paramLabel = "DIR",
             defaultValue = "${env:CHECKPOINT_BASE}",
-            description = "The consumer's checkpoint base (one folder per query) or one query's "
-                    + "checkpoint (env CHECKPOINT_BASE; default: the project's "
-                    + "storage/checkpoint).")
+            description = "The consumer's checkpoint base or one query's checkpoint; "
+                    + "checkpoints are found up to " + CheckpointCleaner.SEARCH_DEPTH
+                    + " levels down, e.g. demo-<time>/interactions (env CHECKPOINT_BASE; "
+                    + "default: the project's storage/checkpoint).")
     Path checkpointBase;
 
     @Option(names = "--keep", paramLabel = "K", defaultValue = "${env:CLEANUP_KEEP:-100}",
@@ -101,8 +104,10 @@ class cleanup implements Callable<Integer> {
     @Override
     public Integer call() {
         if (keep < 1) {
-            throw new ParameterException(spec.commandLine(),
-                    "--keep must be at least 1, was " + keep);
+            // Not on the command line: the value came from CLEANUP_KEEP (the built-in is 100).
+            boolean fromEnv = !spec.commandLine().getParseResult().hasMatchedOption("--keep");
+            throw new ParameterException(spec.commandLine(), "--keep"
+                    + (fromEnv ? " (env CLEANUP_KEEP)" : "") + " must be at least 1, was " + keep);
         }
         Path base = (checkpointBase != null ? checkpointBase
                 : ProjectPaths.defaultCheckpointBase("cleanup.java")).toAbsolutePath().normalize();
@@ -111,7 +116,7 @@ class cleanup implements Callable<Integer> {
         List<Path> queries;
         try {
             queries = CheckpointCleaner.findCheckpoints(base);
-        } catch (NotACheckpointException e) {
+        } catch (NotACheckpointException | UncheckedIOException e) {
             err.println("cleanup: " + e.getMessage());
             return 1;
         }

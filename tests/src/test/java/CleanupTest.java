@@ -115,6 +115,60 @@ class CleanupTest {
     }
 
     @Test
+    void findsTheDemosNestedCheckpointAndReportsTheBatchesLeftAfterAnApply(TestStack stack) {
+        String topic = stack.createTopic(2);
+        String dbName = stack.newDatabaseName();
+        Path base = ConsumerFixtures.tempDir("ck-cleanup-nested-");
+        // As scripts/demo.sh runs it: --checkpoint-base <base>/demo-<time>.
+        Path query = base.resolve("demo-1").resolve(consumer.QUERY_NAME);
+        ConsumerFixtures.send(stack.kafkaBootstrap(), topic, ConsumerFixtures.encode(
+                ConsumerFixtures.events(1000, ConsumerFixtures.T0, Duration.ofMinutes(20), 20,
+                        10, 11)));
+        drain(stack, topic, dbName, base.resolve("demo-1"));
+
+        Scripts.Result dry = cleanup("--checkpoint-base", base.toString(), "--keep", "2");
+        assertEquals(0, dry.exitCode(), dry.output());
+        assertTrue(dry.stdout().contains("(1 query)")
+                && dry.stdout().contains("demo-1/interactions: "), dry.output());
+        assertTrue(dry.stdout().contains("Run with --apply"), dry.output());
+
+        // The lock rule holds for a nested checkpoint too.
+        Map<String, Long> before = tree(base);
+        try (CheckpointLock lock = CheckpointLock.acquire(query)) {
+            Scripts.Result r = cleanup("--checkpoint-base", base.toString(), "--keep", "2",
+                    "--apply");
+            assertEquals(cleanup.REFUSED, r.exitCode(), r.output());
+            assertTrue(r.stderr().contains("a consumer is running on " + query), r.output());
+        }
+        assertEquals(before, tree(base), "refused, yet files changed");
+
+        Scripts.Result applied = cleanup("--checkpoint-base", base.toString(), "--keep", "2",
+                "--apply");
+        assertEquals(0, applied.exitCode(), applied.output());
+        Map<String, Long> after = tree(base);
+        assertTrue(bytes(after) < bytes(before), applied.output());
+        for (String kept : List.of("demo-1/interactions/metadata",
+                "demo-1/interactions/sources/0/0")) {
+            assertEquals(before.get(kept), after.get(kept), kept + " untouched");
+        }
+        List<Long> commits = after.keySet().stream()
+                .filter(n -> n.matches("demo-1/interactions/commits/\\d+"))
+                .map(n -> Long.parseLong(n.substring(n.lastIndexOf('/') + 1))).sorted()
+                .toList();
+        long oldest = commits.get(0);
+        long latest = commits.get(commits.size() - 1);
+        assertTrue(oldest > 0, "the apply removed the first batches: " + commits);
+
+        // A later run keeping more than is left reports what is on disk, not 0..latest.
+        Scripts.Result later = cleanup("--checkpoint-base", base.toString(), "--keep", "100");
+        assertEquals(0, later.exitCode(), later.output());
+        assertTrue(later.stdout().contains("latest committed batch " + latest
+                + ", keeping batches " + oldest + ".." + latest + " "), later.output());
+        assertTrue(later.stdout().contains("Nothing to free."), later.output());
+        assertEquals(after, tree(base), "a dry run deletes nothing");
+    }
+
+    @Test
     void refusesWhileAConsumerProcessRunsOnTheCheckpoint(TestStack stack) {
         String topic = stack.createTopic(1);
         String dbName = stack.newDatabaseName();
@@ -159,6 +213,24 @@ class CleanupTest {
         assertEquals(1, r.exitCode(), r.output());
         assertTrue(r.stderr().contains("is not a Spark checkpoint"), r.output());
         assertEquals(List.of("notes.txt"), List.copyOf(tree(dir).keySet()));
+    }
+
+    @Test
+    void aKeepBelowOneFromTheEnvironmentNamesTheVariable() throws IOException {
+        Path dir = Files.createTempDirectory("cleanup-env-");
+        Scripts.Result r = Scripts.run(Duration.ofMinutes(3), Map.of("CLEANUP_KEEP", "0"),
+                "cleanup", "--checkpoint-base", dir.toString());
+        assertEquals(2, r.exitCode(), r.output());
+        List<String> lines = r.stderr().strip().lines()
+                .filter(l -> !l.startsWith("[jbang]")).toList();
+        assertEquals(List.of("cleanup: --keep (env CLEANUP_KEEP) must be at least 1, was 0 "
+                + "(see --help)"), lines, r.output());
+        // On the command line the flag speaks for itself, whatever the environment says.
+        Scripts.Result flag = Scripts.run(Duration.ofMinutes(3), Map.of("CLEANUP_KEEP", "5"),
+                "cleanup", "--checkpoint-base", dir.toString(), "--keep", "0");
+        assertEquals(2, flag.exitCode(), flag.output());
+        assertTrue(flag.stderr().contains("cleanup: --keep must be at least 1, was 0"),
+                flag.output());
     }
 
     @Test

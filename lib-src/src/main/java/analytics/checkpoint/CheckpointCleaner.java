@@ -43,6 +43,8 @@ import java.util.stream.Stream;
 public final class CheckpointCleaner {
     /** Spark's default {@code spark.sql.streaming.minBatchesToRetain}. */
     public static final int SPARK_MIN_BATCHES_TO_RETAIN = 100;
+    /** How many folder levels below the base {@link #findCheckpoints} looks. */
+    public static final int SEARCH_DEPTH = 4;
 
     private static final Pattern BATCH = Pattern.compile("\\d+");
     private static final Pattern STATE_FILE =
@@ -88,7 +90,10 @@ public final class CheckpointCleaner {
         }
     }
 
-    /** What a cleanup of one query's checkpoint would remove, and why. */
+    /**
+     * What a cleanup of one query's checkpoint would remove, and why. {@code oldestKept} is the
+     * oldest committed batch left on disk once the plan is applied (-1 when none is committed).
+     */
     public record Plan(Path checkpoint, long latestCommitted, long oldestKept, int keep,
                        long filesScanned, long bytesScanned, List<Removal> removals) {
         public long bytes() {
@@ -125,28 +130,43 @@ public final class CheckpointCleaner {
     }
 
     /**
-     * The checkpoints at {@code base}: itself if it is one, else its sub-folders that are (the
-     * consumer's {@code --checkpoint-base} holds one per query).
+     * The checkpoints at {@code base}: itself if it is one, else the folders below it that are,
+     * up to {@value #SEARCH_DEPTH} levels down (the consumer's {@code --checkpoint-base} holds
+     * one per query; the demo's is one level further down, {@code demo-<time>/interactions}).
+     * Never looks inside a checkpoint it found.
      */
     public static List<Path> findCheckpoints(Path base) {
         if (!Files.isDirectory(base)) {
             throw new NotACheckpointException(base + " is not a folder");
         }
-        if (isCheckpoint(base)) {
-            return List.of(base);
-        }
-        List<Path> out;
-        try (Stream<Path> s = Files.list(base)) {
-            out = s.filter(Files::isDirectory).filter(CheckpointCleaner::isCheckpoint)
-                    .sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + base + ": " + e.getMessage(), e);
-        }
+        List<Path> out = new ArrayList<>();
+        collectCheckpoints(base, SEARCH_DEPTH, out);
         if (out.isEmpty()) {
             throw new NotACheckpointException(base + " is not a Spark checkpoint (no metadata "
-                    + "file and offsets/ folder) and holds none");
+                    + "file and offsets/ folder) and holds none up to " + SEARCH_DEPTH
+                    + " levels down");
         }
-        return out;
+        Collections.sort(out);
+        return List.copyOf(out);
+    }
+
+    private static void collectCheckpoints(Path dir, int depth, List<Path> out) {
+        if (isCheckpoint(dir)) {
+            out.add(dir);
+            return;
+        }
+        if (depth == 0) {
+            return;
+        }
+        List<Path> children;
+        try (Stream<Path> s = Files.list(dir)) {
+            children = s.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        for (Path child : children) {
+            collectCheckpoints(child, depth - 1, out);
+        }
     }
 
     /** Plans the cleanup of one checkpoint; reads only. */
@@ -177,8 +197,11 @@ public final class CheckpointCleaner {
             }
         }
         removals.addAll(scan.junk);
-        return new Plan(checkpoint, latest, latest < 0 ? -1 : oldestKept, keep, scan.files,
-                scan.bytes, Collections.unmodifiableList(dedupe(removals)));
+        // What stays on disk, not the arithmetic bound: older batches may be gone already (an
+        // earlier cleanup with a smaller --keep, or Spark's own purge).
+        long oldestLeft = latest < 0 ? -1 : commits.ceilingKey(oldestKept);
+        return new Plan(checkpoint, latest, oldestLeft, keep, scan.files, scan.bytes,
+                Collections.unmodifiableList(dedupe(removals)));
     }
 
     private static void removeBelow(TreeMap<Long, Path> batches, long oldestKept, Category c,

@@ -205,6 +205,47 @@ class CheckpointCleanerTest {
     }
 
     @Test
+    void findsCheckpointsNestedUpToTheSearchDepthWithoutLookingInsideOne() throws IOException {
+        checkpoint("base/interactions", 1, 1);
+        checkpoint("base/demo-1/interactions", 1, 1); // the demo's layout
+        checkpoint("base/a/b/c/interactions", 1, 1); // 4 levels down: the bound
+        checkpoint("base/a/b/c/d/interactions", 1, 1); // 5 levels down: too deep
+        checkpoint("base/interactions/state/0/nested", 1, 1); // inside a checkpoint
+        Files.createDirectories(tmp.resolve("base/empty/x"));
+        Path base = tmp.resolve("base");
+        assertEquals(List.of(base.resolve("a/b/c/interactions"),
+                base.resolve("demo-1/interactions"), base.resolve("interactions")),
+                CheckpointCleaner.findCheckpoints(base));
+        assertEquals(List.of(base.resolve("demo-1/interactions")),
+                CheckpointCleaner.findCheckpoints(base.resolve("demo-1")));
+        CheckpointCleaner.NotACheckpointException e = assertThrows(
+                CheckpointCleaner.NotACheckpointException.class,
+                () -> CheckpointCleaner.findCheckpoints(base.resolve("empty")));
+        assertTrue(e.getMessage().contains("holds none up to " + CheckpointCleaner.SEARCH_DEPTH
+                + " levels down"), e.getMessage());
+    }
+
+    @Test
+    void theOldestKeptBatchIsTheOldestLeftOnDiskAfterAnEarlierCleanup() throws IOException {
+        Path c = checkpoint("q", 4, 4);
+        Plan first = CheckpointCleaner.plan(c, 2, CheckpointCleaner.Progress.NONE);
+        assertEquals(2, first.oldestKept());
+        CheckpointCleaner.apply(first, CheckpointCleaner.Progress.NONE);
+        Plan later = CheckpointCleaner.plan(c, 100, CheckpointCleaner.Progress.NONE);
+        assertEquals(4, later.latestCommitted());
+        assertEquals(2, later.oldestKept()); // batches 0 and 1 are gone, not kept
+        assertTrue(later.removals().isEmpty(), names(later).toString());
+        // Spark's own purge leaves the same kind of hole.
+        Path purged = checkpoint("purged", 9, 9);
+        for (int b = 0; b < 6; b++) {
+            Files.delete(purged.resolve("offsets/" + b));
+            Files.delete(purged.resolve("commits/" + b));
+        }
+        assertEquals(6, CheckpointCleaner.plan(purged, 100, CheckpointCleaner.Progress.NONE)
+                .oldestKept());
+    }
+
+    @Test
     void applyRefusesWhileTheCheckpointIsLocked() throws IOException {
         Path c = checkpoint("q", 20, 20);
         Plan plan = CheckpointCleaner.plan(c, 2, CheckpointCleaner.Progress.NONE);
