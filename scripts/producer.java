@@ -10,6 +10,7 @@
 
 import analytics.core.ClientProperties;
 import analytics.core.Defaults;
+import analytics.core.StopSignals;
 import analytics.core.Durations;
 import analytics.core.EventCodec;
 import analytics.core.InteractionEvent;
@@ -54,6 +55,7 @@ import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -83,7 +85,8 @@ import java.util.regex.Pattern;
  * Stages: parse and validate flags (exit 2 on bad input) → build the client configuration →
  * wait for the broker (exponential backoff with jitter, exit 3 after {@code --connect-timeout}) →
  * generate and send batches on an absolute timeline → flush and print the summary (also on
- * Ctrl-C / SIGTERM). Exit 1 when any record could not be delivered.
+ * Ctrl-C / SIGTERM, which then exit like a bounded run; a second one quits at once). Exit 1
+ * when any record could not be delivered.
  */
 @Command(name = "producer", mixinStandardHelpOptions = true, version = "producer 0.1.0",
         sortOptions = false, usageHelpAutoWidth = true,
@@ -91,10 +94,11 @@ import java.util.regex.Pattern;
                 + "them to a Kafka topic at a steady rate.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
-            "0:all records acknowledged",
+            "0:all records acknowledged (also when stopped by Ctrl-C / SIGTERM)",
             "1:some records could not be delivered, or a runtime error",
             "2:invalid command line or Kafka client setting",
-            "3:broker not reachable within --connect-timeout"})
+            "3:broker not reachable within --connect-timeout",
+            "130/143:Ctrl-C / SIGTERM before the broker answered, or a second one"})
 public class producer implements Callable<Integer> {
 
     static final int EXIT_OK = 0;
@@ -105,15 +109,26 @@ public class producer implements Callable<Integer> {
     /** A timeline more than this far behind is reset instead of being caught up in a burst. */
     static final long MAX_LAG_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    /**
+     * Kafka settings this script decides (a flag, or the run depends on them); the reason names
+     * what to use instead. The delivery and tuning settings of {@link #clientConfig} stay open.
+     */
+    static final Map<String, String> OWNED = Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "use --broker",
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, "the keys are user ids (String)",
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, "the values are the codec's JSON bytes",
+            ProducerConfig.TRANSACTIONAL_ID_CONFIG, "the producer does not use transactions "
+                    + "(send() would fail)");
+
     @Spec
     CommandSpec spec;
 
     // ---- the original's flags (names and defaults unchanged) ----------------------------------
 
-    @Option(names = "--broker", paramLabel = "HOST:PORT[,...]",
+    @Option(names = {"--broker", "--brokers"}, paramLabel = "HOST:PORT[,...]",
             defaultValue = "${env:KAFKA_BOOTSTRAP:-" + Defaults.BROKERS + "}",
             description = "Kafka bootstrap servers (env KAFKA_BOOTSTRAP; "
-                    + "default: ${DEFAULT-VALUE}).")
+                    + "default: ${DEFAULT-VALUE}); --brokers as in the consumer.")
     String broker;
 
     @Option(names = "--topic", paramLabel = "NAME",
@@ -191,12 +206,13 @@ public class producer implements Callable<Integer> {
 
     @Option(names = "--kafka-config", paramLabel = "FILE",
             description = "Kafka producer properties file (e.g. security.protocol, sasl.*, "
-                    + "ssl.*); overrides the built-in settings.")
+                    + "ssl.*); overrides the built-in settings, except bootstrap.servers (use "
+                    + "--broker), the serializers and transactional.id.")
     Path kafkaConfig;
 
     @Option(names = "-X", paramLabel = "KEY=VALUE",
             description = "Kafka producer setting, repeatable; overrides --kafka-config, "
-                    + "e.g. -X compression.type=zstd -X linger.ms=20.")
+                    + "e.g. -X compression.type=zstd -X linger.ms=20 (same exceptions).")
     List<String> kafkaOverrides = new ArrayList<>();
 
     @Option(names = "--connect-timeout", paramLabel = "TIME", defaultValue = "60s",
@@ -247,9 +263,21 @@ public class producer implements Callable<Integer> {
         PrintStream out = System.out;
         PrintStream err = System.err;
         Run run = new Run(settings, out, err);
+        // Any other end of the JVM (SIGHUP, or a signal that cannot be handled here) still
+        // flushes and prints the summary, in the hook.
         Thread hook = new Thread(run::stopFromSignal, "producer-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        int code = run.execute();
+        int code;
+        // Ctrl-C / SIGTERM: the run stops and ends with its own exit code, as a bounded run does.
+        try (StopSignals signals = StopSignals.install(signalExit -> {
+            if (!run.isFinished()) {
+                err.println("producer: stop requested; flushing what was accepted (Ctrl-C again "
+                        + "to quit at once)");
+                run.stop(signalExit);
+            }
+        }, err, "producer: stopped again; quitting without waiting for outstanding sends")) {
+            code = run.execute();
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
@@ -279,8 +307,10 @@ public class producer implements Callable<Integer> {
             var m = HOST_PORT.matcher(hp.trim());
             if (!m.matches() || Integer.parseInt(m.group(2)) < 1
                     || Integer.parseInt(m.group(2)) > 65535) {
-                throw new ParameterException(cl, "Invalid value for option '--broker': '" + hp
-                        + "' is not HOST:PORT (e.g. localhost:9092)");
+                // user:password@host is no HOST:PORT either; the password is not echoed.
+                throw new ParameterException(cl, "Invalid value for option '--broker': '"
+                        + Secrets.mask(hp) + "' is not HOST:PORT (e.g. localhost:9092"
+                        + (hp.contains("@") ? "; credentials go in --kafka-config)" : ")"));
             }
         }
         if (topic == null || topic.isBlank() || topic.length() > 249
@@ -342,8 +372,15 @@ public class producer implements Callable<Integer> {
         long effectiveSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
         var events = new EventGenerator.Options(effectiveSeed, users, items, zipf, startMillis,
                 rate, lateFraction, lateBy.toMillis(), invalidFraction);
-        Properties props = clientConfig(broker, loadConfigFile(cl, kafkaConfig),
-                parseOverrides(cl, kafkaOverrides));
+        Properties file = loadConfigFile(cl, kafkaConfig);
+        Properties overrides = parseOverrides(cl, kafkaOverrides);
+        try {
+            ClientProperties.refuseOwned("--kafka-config", file, OWNED);
+            ClientProperties.refuseOwned("-X", overrides, OWNED);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cl, e.getMessage());
+        }
+        Properties props = clientConfig(broker, file, overrides);
         try {
             // Validates types, ranges and combinations (e.g. acks=1 with idempotence) up front,
             // before anything connects.
@@ -403,12 +440,11 @@ public class producer implements Callable<Integer> {
 
     /**
      * The producer configuration: the built-in delivery settings, then the file, then
-     * {@code -X} (later wins). Serializers are fixed because the script produces String keys
-     * and byte[] JSON values.
+     * {@code -X} (later wins); the {@link #OWNED} settings are the script's, whatever the file or
+     * {@code -X} say ({@link #validate} refuses them there).
      */
     static Properties clientConfig(String broker, Properties file, Properties overrides) {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker);
         // Names this client in broker logs and quotas.
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "interaction-producer");
         // The broker de-duplicates retried batches by producer id and sequence number: a retry
@@ -448,7 +484,9 @@ public class producer implements Callable<Integer> {
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
         p.putAll(file);
         p.putAll(overrides);
-        // Fixed by the script: keys are user ids, values the codec's UTF-8 JSON bytes.
+        // Fixed by the script: every message names --broker; keys are user ids, values the
+        // codec's UTF-8 JSON bytes.
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         return p;
@@ -497,6 +535,8 @@ public class producer implements Callable<Integer> {
         private final CountDownLatch finished = new CountDownLatch(1);
         private volatile Thread runner;
         private volatile boolean summaryPrinted;
+        /** Exit code of a stop before the broker answered (nothing was sent). */
+        private volatile int stopExit = EXIT_FAILED;
 
         Run(Settings s, PrintStream out, PrintStream err) {
             this.s = s;
@@ -555,8 +595,13 @@ public class producer implements Callable<Integer> {
                 }
             }
             printSummary();
-            if (code == EXIT_OK && stats.errors() > 0) {
-                code = EXIT_FAILED;
+            long failed = stats.errors();
+            if (failed > 0) {
+                err.println("producer: " + failed + (failed == 1 ? " record" : " records")
+                        + " could not be delivered (first error: " + stats.firstError() + ")");
+                if (code == EXIT_OK) {
+                    code = EXIT_FAILED;
+                }
             }
             return code;
         }
@@ -584,7 +629,7 @@ public class producer implements Callable<Integer> {
                 for (int attempt = 1; ; attempt++) {
                     if (stopRequested.get()) {
                         err.println("producer: stopped while waiting for the broker");
-                        return new ConnectResult(EXIT_FAILED, null, 0);
+                        return new ConnectResult(stopExit, null, 0);
                     }
                     long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                     long attemptMs = Math.max(200, Math.min(3000, remainingMs));
@@ -613,7 +658,11 @@ public class producer implements Callable<Integer> {
                         reason = "no answer within " + attemptMs + " ms";
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
-                        return new ConnectResult(EXIT_FAILED, null, 0);
+                        if (stopRequested.get()) {
+                            err.println("producer: stopped while waiting for the broker");
+                        }
+                        return new ConnectResult(stopRequested.get() ? stopExit : EXIT_FAILED,
+                                null, 0);
                     } catch (KafkaException e) {
                         closeQuietly(admin);
                         admin = null;
@@ -739,13 +788,21 @@ public class producer implements Callable<Integer> {
             return EXIT_OK;
         }
 
-        /** Shutdown hook: stop generating, let the runner flush, wait (bounded) for it. */
-        void stopFromSignal() {
-            if (finished.getCount() == 0) {
+        boolean isFinished() {
+            return finished.getCount() == 0;
+        }
+
+        /**
+         * Stops generating and wakes the runner, which then flushes and summarises; a send()
+         * still blocked after 2 s is interrupted. {@code exitBeforeConnect} is the exit code
+         * when the broker has not answered yet.
+         */
+        void stop(int exitBeforeConnect) {
+            if (isFinished()) {
                 return;
             }
+            stopExit = exitBeforeConnect;
             stopRequested.set(true);
-            err.println("producer: stop requested; flushing what was accepted");
             Thread t = runner;
             if (t != null) {
                 LockSupport.unpark(t);
@@ -754,6 +811,19 @@ public class producer implements Callable<Integer> {
                 if (!generationDone.await(2, TimeUnit.SECONDS) && t != null) {
                     t.interrupt(); // a send() blocked on a full buffer
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Shutdown hook: stop generating, let the runner flush, wait (bounded) for it. */
+        void stopFromSignal() {
+            if (isFinished()) {
+                return;
+            }
+            err.println("producer: stop requested; flushing what was accepted");
+            stop(EXIT_FAILED);
+            try {
                 long bound = s.closeTimeout().toMillis() + 5000;
                 if (!finished.await(bound, TimeUnit.MILLISECONDS)) {
                     err.println("producer: gave up waiting for outstanding sends");
@@ -1044,6 +1114,7 @@ public class producer implements Callable<Integer> {
         private long generated;
         private long late;
         private long resets;
+        private String firstError;
         private volatile long lastAckNanos;
 
         Stats(double targetRate, PrintStream err) {
@@ -1081,6 +1152,9 @@ public class producer implements Callable<Integer> {
             if (e != null) {
                 errors++;
                 windowErrors++;
+                if (firstError == null) {
+                    firstError = oneLine(e);
+                }
                 if (errors <= 5 || Long.bitCount(errors) == 1) {
                     err.println("producer: send failed (" + errors + " so far): " + oneLine(e));
                 }
@@ -1119,6 +1193,11 @@ public class producer implements Callable<Integer> {
 
         synchronized long acked() {
             return acked;
+        }
+
+        /** The first send failure in words, or null. */
+        synchronized String firstError() {
+            return firstError;
         }
 
         /** Latency percentile in ms over acknowledged sends (0 when there are none). */

@@ -156,10 +156,74 @@ class ProducerCliTest {
 
     @Test
     void rejectsUnknownOptionsWithExit2() {
-        Outcome o = execute("--brokers", "localhost:9092");
+        Outcome o = execute("--bootstrap-server", "localhost:9092");
         assertEquals(2, o.exitCode(), o.err());
         assertEquals(1, o.err().strip().lines().count(), o.err());
-        assertTrue(o.err().contains("--brokers"), o.err());
+        assertTrue(o.err().contains("--bootstrap-server"), o.err());
+    }
+
+    @Test
+    void acceptsBrokersAsTheConsumerSpellsIt() {
+        producer.Settings s = settings("--brokers", "b1:9092,b2:9093");
+        assertEquals("b1:9092,b2:9093", s.broker());
+        assertEquals("b1:9092,b2:9093", s.kafka().getProperty("bootstrap.servers"));
+        Outcome bad = execute("--brokers", "nohost");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("--broker"), bad.err());
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "bootstrap.servers=localhost:1|use --broker",
+        "key.serializer=org.apache.kafka.common.serialization.ByteArraySerializer|user ids",
+        "value.serializer=org.apache.kafka.common.serialization.StringSerializer|JSON bytes",
+        "transactional.id=tx-1|transactions",
+    })
+    void refusesTheSettingsTheScriptOwns(String pair, String why, @TempDir Path dir)
+            throws Exception {
+        Outcome x = execute("-X", pair);
+        String key = pair.substring(0, pair.indexOf('='));
+        Path file = dir.resolve("client.properties");
+        Files.writeString(file, pair + "\n");
+        Outcome f = execute("--kafka-config", file.toString());
+        for (Outcome o : new Outcome[] {x, f}) {
+            assertEquals(2, o.exitCode(), o.err());
+            assertEquals(1, o.err().strip().lines().count(), o.err());
+            assertTrue(o.err().contains("Kafka setting '" + key + "'"), o.err());
+            assertTrue(o.err().contains(why), o.err());
+            assertFalse(o.err().contains("Exception"), o.err());
+        }
+        assertTrue(x.err().contains("(-X)"), x.err());
+        assertTrue(f.err().contains("(--kafka-config)"), f.err());
+    }
+
+    @Test
+    void keepsDeliveryAndTuningSettingsOverridable() {
+        Properties p = settings("-X", "acks=1", "-X", "enable.idempotence=false",
+                "-X", "compression.type=zstd", "-X", "linger.ms=20",
+                "-X", "delivery.timeout.ms=60000", "-X", "client.id=mine").kafka();
+        assertAll(
+                () -> assertEquals("1", p.getProperty("acks")),
+                () -> assertEquals("false", p.getProperty("enable.idempotence")),
+                () -> assertEquals("zstd", p.getProperty("compression.type")),
+                () -> assertEquals("20", p.getProperty("linger.ms")),
+                () -> assertEquals("60000", p.getProperty("delivery.timeout.ms")),
+                () -> assertEquals("mine", p.getProperty("client.id")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "bob:s3cret@localhost:1|bob:****@localhost:1",
+        "localhost:9092,amy:s3cret@h:2|amy:****@h:2",
+        "carol:s3cret@ssl-host|carol:****@ssl-host",
+    })
+    void neverEchoesTheCredentialsOfABrokerAddress(String value, String shown) {
+        Outcome o = execute("--broker", value);
+        assertEquals(2, o.exitCode(), o.err());
+        assertEquals(1, o.err().strip().lines().count(), o.err());
+        assertFalse(o.err().contains("s3cret"), o.err());
+        assertTrue(o.err().contains("'" + shown + "' is not HOST:PORT"), o.err());
+        assertTrue(o.err().contains("--kafka-config"), o.err());
     }
 
     @Test
@@ -186,6 +250,8 @@ class ProducerCliTest {
                 () -> assertTrue(help.contains("default: 1000"), help),
                 () -> assertTrue(help.contains("default: 10)"), help),
                 () -> assertTrue(help.contains("default: 60s"), help),
-                () -> assertTrue(help.contains("KAFKA_BOOTSTRAP"), help));
+                () -> assertTrue(help.contains("KAFKA_BOOTSTRAP"), help),
+                () -> assertTrue(help.contains("--broker, --brokers=HOST:PORT"), help),
+                () -> assertTrue(help.contains("130/143"), help));
     }
 }

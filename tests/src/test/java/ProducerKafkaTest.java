@@ -33,6 +33,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
@@ -211,6 +213,9 @@ class ProducerKafkaTest {
             awaitOutput(p, s -> s.contains("records/sec (target 2000/s)"), Duration.ofMinutes(2));
             r = p.terminate(Duration.ofMinutes(1));
         }
+        // Handled, not a JVM exit by signal (143): the run ends like a bounded one.
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.stderr().contains("stop requested; flushing what was accepted"), r.output());
         Matcher m = Pattern.compile("summary: (\\d+) records sent \\(acknowledged\\), 0 failed")
                 .matcher(r.stdout());
         assertTrue(m.find(), r.output());
@@ -219,7 +224,87 @@ class ProducerKafkaTest {
         assertEquals(acked, readAll(stack, topic).size(), "every acknowledged record is there");
     }
 
+    @Test
+    void aSecondStopRequestQuitsAtOnce(TestStack stack) throws Exception {
+        // A quota of 1 KiB/s for this client: the broker throttles it, so the flush of what
+        // --rate 0 buffered would take minutes (up to --close-timeout) after the first stop.
+        String topic = stack.createTopic(1);
+        String clientId = "slow-" + topic;
+        quota(stack, clientId, 1024.0);
+        Scripts.Result r;
+        long secondStop;
+        try (Scripts.Running p = Scripts.start(PRODUCER, "--broker", stack.kafkaBootstrap(),
+                "--topic", topic, "--rate", "0", "--report-interval", "1s",
+                "--close-timeout", "2m", "-X", "client.id=" + clientId)) {
+            awaitOutput(p, s -> s.contains("records/sec (target unlimited)"),
+                    Duration.ofMinutes(2));
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(2)); // a backlog builds up
+            signal(p, "TERM");
+            awaitOutput(p, s -> s.contains("stop requested"), Duration.ofSeconds(30));
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(3));
+            assertTrue(p.process().isAlive(), "still flushing\n" + p.stdout() + p.stderr());
+            secondStop = System.nanoTime();
+            signal(p, "TERM");
+            r = p.await(Duration.ofMinutes(1));
+        } finally {
+            quota(stack, clientId, null);
+        }
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - secondStop);
+        assertEquals(143, r.exitCode(), r.output());
+        assertTrue(tookMs < 15_000, tookMs + " ms\n" + r.output());
+        assertTrue(r.stderr().contains("quitting without waiting for outstanding sends"),
+                r.output());
+    }
+
+    @Test
+    void aStopWhileWaitingForTheBrokerExitsWithTheSignalsCode() {
+        String nowhere = "localhost:" + StackExtension.freePort();
+        Scripts.Result r;
+        try (Scripts.Running p = Scripts.start(PRODUCER, "--broker", nowhere,
+                "--connect-timeout", "2m", "--count", "10")) {
+            awaitOutput(p, s -> s.contains("waiting for Kafka broker at " + nowhere),
+                    Duration.ofMinutes(1));
+            r = p.terminate(Duration.ofSeconds(30));
+        }
+        assertEquals(143, r.exitCode(), r.output());
+        assertTrue(r.stderr().contains("stopped while waiting for the broker"), r.output());
+        assertFalse(r.stdout().contains("summary:"), r.output());
+    }
+
+    @Test
+    void undeliverableRecordsExit1AndTheLastLineNamesTheFirstError(TestStack stack) {
+        String topic = stack.createTopic(1);
+        // Every record (~190 bytes as a batch) exceeds the request size: each send fails.
+        Scripts.Result r = Scripts.run(RUN_TIMEOUT, PRODUCER, "--broker", stack.kafkaBootstrap(),
+                "--topic", topic, "--count", "20", "--rate", "0", "-X", "max.request.size=100");
+        assertEquals(1, r.exitCode(), r.output());
+        assertTrue(r.stdout().contains("summary: 0 records sent (acknowledged), 20 failed"),
+                r.output());
+        List<String> errLines = r.stderr().strip().lines().toList();
+        String last = errLines.get(errLines.size() - 1);
+        assertTrue(last.startsWith("producer: 20 records could not be delivered (first error: "),
+                r.output());
+        assertTrue(last.contains("max.request.size"), r.output());
+        assertTrue(r.stderr().contains("producer: send failed (1 so far): "), r.output());
+        assertEquals(0, readAll(stack, topic).size());
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
+
+    /** Sets (or, with null, removes) the producer byte-rate quota of a client id. */
+    static void quota(TestStack stack, String clientId, Double bytesPerSecond) throws Exception {
+        var entity = new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, clientId));
+        stack.admin().alterClientQuotas(List.of(new ClientQuotaAlteration(entity, List.of(
+                new ClientQuotaAlteration.Op("producer_byte_rate", bytesPerSecond)))))
+                .all().get(30, TimeUnit.SECONDS);
+    }
+
+    /** Sends a signal (e.g. "TERM") to the script's process. */
+    static void signal(Scripts.Running p, String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(p.pid()))
+                .inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + name + " " + p.pid());
+    }
 
     /** Every record of the topic, partition by partition in offset order. */
     static List<ConsumerRecord<String, byte[]>> readAll(TestStack stack, String topic) {

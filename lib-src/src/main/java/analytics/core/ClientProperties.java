@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Client settings given by the user: a properties file ({@code --kafka-config}) and
@@ -59,6 +61,23 @@ public final class ClientProperties {
             p.setProperty(key, pair.substring(eq + 1));
         }
         return p;
+    }
+
+    /**
+     * Refuses the settings the script decides itself: the first key of {@code settings} (in
+     * sorted order) that is in {@code owned} is an error naming the key, {@code from} (the flag
+     * it came from, e.g. "-X") and the owner's reason, e.g. "use --broker". Never a value.
+     *
+     * @param owned setting name -> what to do instead, e.g. "bootstrap.servers" -> "use --broker"
+     */
+    public static void refuseOwned(String from, Properties settings, Map<String, String> owned) {
+        for (String key : new TreeSet<>(settings.stringPropertyNames())) {
+            String instead = owned.get(key);
+            if (instead != null) {
+                throw new IllegalArgumentException("Kafka setting '" + key + "' (" + from
+                        + ") cannot be set: " + instead);
+            }
+        }
     }
 
     /**

@@ -14,6 +14,10 @@ public final class Secrets {
     // authority (passwords may contain '@' only percent-encoded, but be generous).
     private static final Pattern URI_PASSWORD =
             Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\\s]*:)([^/?#\\s]*)(@)");
+    // user:password@host without a scheme, e.g. a broker address: the password runs to the last
+    // '@' of the word (a word starts the text or follows a blank, a quote, '(', '=', ',' or ';').
+    private static final Pattern BARE_PASSWORD =
+            Pattern.compile("((?:^|[\\s,;'\"(=])[^\\s:/?#@,;'\"=()]+:)([^\\s/?#,;'\"]*)(@)");
     // password=secret, password="secret", "password": "secret", sasl ... password='x'
     private static final Pattern KEY_PASSWORD = Pattern.compile(
             "(?i)((?:password|passwd|pwd|secret|token)[\"']?\\s*[=:]\\s*)(\"[^\"]*\"|'[^']*'|[^\\s,;&\"']+)");
@@ -23,12 +27,17 @@ public final class Secrets {
         return mask(uri);
     }
 
-    /** The text with every URI password and every {@code password=...} value masked. */
+    /**
+     * The text with every URI password, every {@code user:password@host} password and every
+     * {@code password=...} value masked.
+     */
     public static String mask(String text) {
         if (text == null) {
             return null;
         }
         String out = URI_PASSWORD.matcher(text).replaceAll(m ->
+                Matcher.quoteReplacement(m.group(1) + MASK + m.group(3)));
+        out = BARE_PASSWORD.matcher(out).replaceAll(m ->
                 Matcher.quoteReplacement(m.group(1) + MASK + m.group(3)));
         return KEY_PASSWORD.matcher(out).replaceAll(m -> {
             String v = m.group(2);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -71,5 +72,26 @@ class ClientPropertiesTest {
         Properties c = ClientProperties.connection(p);
         assertEquals(Set.of("bootstrap.servers", "security.protocol", "sasl.mechanism",
                 "ssl.truststore.location"), c.stringPropertyNames());
+    }
+
+    @Test
+    void anOwnedSettingIsRefusedNamingTheKeyTheFlagAndWhatToUseNeverTheValue() {
+        Map<String, String> owned = Map.of("bootstrap.servers", "use --broker",
+                "value.serializer", "the script sends JSON bytes");
+        Properties p = new Properties();
+        p.setProperty("linger.ms", "5");
+        p.setProperty("bootstrap.servers", "bob:hunter2@localhost:1");
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> ClientProperties.refuseOwned("-X", p, owned));
+        assertEquals("Kafka setting 'bootstrap.servers' (-X) cannot be set: use --broker",
+                e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        p.remove("bootstrap.servers");
+        ClientProperties.refuseOwned("-X", p, owned); // the rest stays overridable
+        p.setProperty("value.serializer", "x.Y");
+        var file = assertThrows(IllegalArgumentException.class,
+                () -> ClientProperties.refuseOwned("--kafka-config", p, owned));
+        assertEquals("Kafka setting 'value.serializer' (--kafka-config) cannot be set: the script "
+                + "sends JSON bytes", file.getMessage());
     }
 }

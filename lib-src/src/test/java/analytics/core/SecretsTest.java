@@ -38,4 +38,22 @@ class SecretsTest {
                         + "username=\"alice\" password=\"alice-secret\";"));
         assertEquals("ssl.keystore.password=****", Secrets.mask("ssl.keystore.password=abc123"));
     }
+
+    @Test
+    void masksThePasswordOfAnAddressWithoutScheme() {
+        assertEquals("bob:****@localhost:1", Secrets.mask("bob:s3cret@localhost:1"));
+        assertEquals("'--broker': 'bob:****@localhost:1' is not HOST:PORT",
+                Secrets.mask("'--broker': 'bob:s3cret@localhost:1' is not HOST:PORT"));
+        assertEquals("a:****@h1:1,bob:****@h2:2", Secrets.mask("a:x@h1:1,bob:p@ss@h2:2"));
+        assertEquals("bootstrap.servers=u:****@h:9092",
+                Secrets.mask("bootstrap.servers=u:pw@h:9092"));
+    }
+
+    @Test
+    void leavesAddressesWithoutPasswordAlone() {
+        for (String text : new String[] {"localhost:9092", "bob@localhost:1", "[::1]:9092",
+            "mongodb://admin:****@localhost:27017", "cannot reach h:1 at 10:00:00Z"}) {
+            assertEquals(text, Secrets.mask(text));
+        }
+    }
 }
