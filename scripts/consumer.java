@@ -39,6 +39,7 @@ import analytics.core.InteractionEvent;
 import analytics.checkpoint.CheckpointLock;
 import analytics.core.ProjectPaths;
 import analytics.core.Secrets;
+import analytics.core.StopSignals;
 import analytics.core.Windows;
 import analytics.mongo.Aggregate;
 import analytics.mongo.InvalidEvent;
@@ -92,6 +93,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.ShutdownHookManager;
 import org.apache.spark.sql.streaming.SourceProgress;
 import org.apache.spark.sql.streaming.StateOperatorProgress;
 import org.apache.spark.sql.streaming.StreamingQuery;
@@ -105,6 +107,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import scala.Tuple4;
+import scala.runtime.BoxedUnit;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat_ws;
@@ -429,16 +432,14 @@ public class consumer implements Callable<Integer> {
      */
     static Map<String, String> kafkaSettings(Path file, List<String> overrides) {
         Properties user = ClientProperties.load("--kafka-config", file);
-        user.putAll(ClientProperties.parsePairs("-X", overrides, ConsumerConfig.configNames(),
-                "Kafka consumer"));
+        ClientProperties.refuseOwned("--kafka-config", user, SPARK_OWNED);
+        Properties pairs = ClientProperties.parsePairs("-X", overrides,
+                ConsumerConfig.configNames(), "Kafka consumer");
+        ClientProperties.refuseOwned("-X", pairs, SPARK_OWNED);
+        user.putAll(pairs);
         String from = overrides.isEmpty() ? "--kafka-config" : "-X/--kafka-config";
         Map<String, String> m = new TreeMap<>(KAFKA_DEFAULTS);
         for (String key : user.stringPropertyNames()) {
-            String owner = SPARK_OWNED.get(key);
-            if (owner != null) {
-                throw new IllegalArgumentException("Kafka setting '" + key + "' (" + from
-                        + ") cannot be set: " + owner);
-            }
             m.put(key, user.getProperty(key));
         }
         Properties check = new Properties();
@@ -488,10 +489,16 @@ public class consumer implements Callable<Integer> {
     static int run(Settings s) {
         CheckpointLock lock;
         try {
-            checkShape(s);
+            // The lock first: the shape file is only read or written by its holder.
             lock = CheckpointLock.acquire(s.checkpoint());
-        } catch (CheckpointConflict | CheckpointLock.LockedException
-                 | java.io.UncheckedIOException e) {
+        } catch (CheckpointLock.LockedException | java.io.UncheckedIOException e) {
+            System.err.println("consumer: " + e.getMessage());
+            return EXIT_CONFLICT;
+        }
+        try {
+            checkShape(s);
+        } catch (CheckpointConflict e) {
+            lock.close();
             System.err.println("consumer: " + e.getMessage());
             return EXIT_CONFLICT;
         }
@@ -499,6 +506,9 @@ public class consumer implements Callable<Integer> {
         boolean ownSpark = false;
         StreamingQuery query = null;
         AtomicBoolean stopping = new AtomicBoolean();
+        AtomicBoolean jvmExiting = new AtomicBoolean();
+        StopSignals signals = null;
+        Object hook = null;
         try {
             // The servers are checked while Spark starts (~2 s of class loading): both wait on
             // different things, and start-up is ~0.5 s shorter on 2 cores (bench/RESULTS.md).
@@ -519,15 +529,26 @@ public class consumer implements Callable<Integer> {
             }
             query = start(spark, s).query();
             StreamingQuery q = query;
-            SparkSession sp = spark;
-            Thread hook = new Thread(() -> {
-                // SIGINT/SIGTERM: stop the query (bounded by spark.sql.streaming.stopTimeout),
-                // then Spark; the lock goes with the JVM's exit below.
+            // Ctrl-C or SIGTERM: stop the query (bounded by spark.sql.streaming.stopTimeout),
+            // then return 0 below like a drained run; a second signal exits at once.
+            signals = StopSignals.install(code -> {
+                System.err.println("consumer: " + (code == 130 ? "Ctrl-C" : "SIGTERM")
+                        + ": stopping the query (a batch left unfinished is replayed at the "
+                        + "next start; again to stop at once)");
                 stopping.set(true);
                 stopQuietly(q);
+            }, System.err, "consumer: stopped again; exiting at once (the checkpoint replays the "
+                    + "unfinished batch at the next start)");
+            // Any other end of the JVM (SIGHUP, an embedding program's exit): stop the query
+            // before Spark's own hook stops the context under it.
+            hook = ShutdownHookManager.addShutdownHook(QUERY_SHUTDOWN_PRIORITY, () -> {
+                jvmExiting.set(true);
+                if (stopping.compareAndSet(false, true)) {
+                    stopQuietly(q);
+                }
                 lock.close();
-            }, "consumer-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
+                return BoxedUnit.UNIT;
+            });
             System.out.printf("consumer: reading %s from %s (%s), windows %s sliding %s, "
                             + "watermark %s, into %s/%s; checkpoint %s%n", s.topic(), s.brokers(),
                     s.startingOffsets(), format(s.window()), format(s.slide()),
@@ -547,13 +568,39 @@ public class consumer implements Callable<Integer> {
             System.err.println("consumer: " + describe(e));
             return EXIT_FAILED;
         } finally {
+            if (signals != null) {
+                awaitUninterruptibly(signals);
+                signals.close();
+            }
             stopQuietly(query);
-            if (spark != null && ownSpark && !stopping.get()) {
+            if (hook != null && !jvmExiting.get()) {
+                ShutdownHookManager.removeShutdownHook(hook);
+            }
+            // When the JVM is exiting, Spark's own hook stops the context.
+            if (spark != null && ownSpark && !jvmExiting.get()) {
                 spark.stop();
             }
             lock.close();
         }
     }
+
+    private static void awaitUninterruptibly(StopSignals signals) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                signals.awaitStop();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Runs after this priority's hooks: Spark stops its context at 50 (higher runs first). */
+    static final int QUERY_SHUTDOWN_PRIORITY = 60;
 
     /** The future's value; its failure rethrown as it was thrown, not wrapped. */
     private static <T> T joinUnwrapped(CompletableFuture<T> f) {
@@ -692,6 +739,8 @@ public class consumer implements Callable<Integer> {
                 .master(s.master())
                 // Spark's default of 200 shuffle partitions made each batch 4x slower here.
                 .config("spark.sql.shuffle.partitions", s.shufflePartitions())
+                // Adaptive execution does not apply to streaming; off, Spark does not warn so.
+                .config("spark.sql.adaptive.enabled", "false")
                 // Window bounds are instants; render them in UTC anywhere Spark formats them.
                 .config("spark.sql.session.timeZone", "UTC")
                 // No web UI: nothing to look at in a script, and no port to collide on.
@@ -724,6 +773,18 @@ public class consumer implements Callable<Integer> {
             "org.apache.spark.sql.execution.streaming.runtime.StreamExecution",
             "org.apache.spark.sql.kafka010.KafkaOffsetReaderAdmin");
 
+    /**
+     * Loggers whose warnings say nothing a user can act on, shown only from errors up: the
+     * host name resolving to loopback (the consumer binds a local driver to 127.0.0.1 itself),
+     * Hadoop's missing native library, a stop finding no job to cancel, and a restart finding
+     * the state store's cache empty (Spark's own message says "normal").
+     */
+    private static final List<String> NOISE_LOGGERS = List.of(
+            "org.apache.spark.util.Utils",
+            "org.apache.hadoop.util.NativeCodeLoader",
+            "org.apache.spark.scheduler.DAGScheduler",
+            "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider");
+
     private static void quietLogging() {
         try {
             org.apache.logging.log4j.core.config.Configurator.setRootLevel(
@@ -731,6 +792,10 @@ public class consumer implements Callable<Integer> {
             for (String name : FAILURE_LOGGERS) {
                 org.apache.logging.log4j.core.config.Configurator.setLevel(name,
                         org.apache.logging.log4j.Level.OFF);
+            }
+            for (String name : NOISE_LOGGERS) {
+                org.apache.logging.log4j.core.config.Configurator.setLevel(name,
+                        org.apache.logging.log4j.Level.ERROR);
             }
         } catch (LinkageError e) {
             // log4j-core absent: Spark's own defaults apply.
@@ -1164,7 +1229,9 @@ public class consumer implements Callable<Integer> {
 
     /**
      * Compares the settings with the shape stored beside the checkpoint, and stores it for a new
-     * checkpoint.
+     * checkpoint. The stored shape binds only once Spark has written the checkpoint (a query
+     * started): a run that stopped before, say on a server that was down or a mistyped flag,
+     * leaves nothing that the next run's flags must match.
      *
      * @throws CheckpointConflict naming every flag that differs
      */
@@ -1174,7 +1241,7 @@ public class consumer implements Callable<Integer> {
         Properties now = s.shape();
         try {
             Files.createDirectories(dir);
-            if (Files.isRegularFile(file)) {
+            if (Files.isRegularFile(file) && sparkWroteCheckpoint(dir)) {
                 Properties then = new Properties();
                 try (InputStream in = Files.newInputStream(file)) {
                     then.load(in);
@@ -1199,5 +1266,23 @@ public class consumer implements Callable<Integer> {
         } catch (IOException e) {
             throw new CheckpointConflict("checkpoint folder " + dir + " is not usable: " + e);
         }
+    }
+
+    /** Whether a query has started on this checkpoint: Spark's metadata, sources or offsets. */
+    static boolean sparkWroteCheckpoint(Path dir) throws IOException {
+        if (Files.exists(dir.resolve("metadata"))) {
+            return true;
+        }
+        for (String log : List.of("sources", "offsets")) {
+            Path d = dir.resolve(log);
+            if (Files.isDirectory(d)) {
+                try (var entries = Files.list(d)) {
+                    if (entries.findAny().isPresent()) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 }

@@ -169,11 +169,31 @@ class ConsumerCliTest {
     void changedQueryShapeAsksForANewCheckpointBase() throws Exception {
         Path dir = Files.createTempDirectory("ck-cli-");
         consumer.checkShape(consumer.parse("--checkpoint-base", dir.toString()));
+        // What Spark writes first when a query starts on the checkpoint.
+        Files.writeString(dir.resolve(consumer.QUERY_NAME).resolve("metadata"), "{\"id\":\"x\"}");
         String out = captureErr(() -> assertEquals(3, consumer.commandLine().execute(
                 "--checkpoint-base", dir.toString(), "--window", "20m", "--slide", "20m")));
         assertTrue(out.contains("--window was 10m, now 20m"), out);
         assertTrue(out.contains("--slide was 5m, now 20m"), out);
         assertTrue(out.contains("new --checkpoint-base"), out);
+    }
+
+    @Test
+    void aRunThatNeverStartedItsQueryDoesNotTieTheCheckpointToItsFlags(TestStack stack)
+            throws Exception {
+        Path dir = Files.createTempDirectory("ck-cli-");
+        String out = captureErr(() -> assertEquals(1, consumer.commandLine().execute(
+                "--brokers", "127.0.0.1:1", "--topic", "typo-topic", "--mongo-uri",
+                stack.mongoUri(), "--checkpoint-base", dir.toString(),
+                "--connect-attempts", "1")));
+        assertTrue(out.contains("not reachable"), out);
+        String topic = "missing-" + UUID.randomUUID();
+        String again = captureErr(() -> assertEquals(0, consumer.commandLine().execute(
+                "--brokers", stack.kafkaBootstrap(), "--topic", topic,
+                "--mongo-uri", stack.mongoUri(), "--checkpoint-base", dir.toString(),
+                "--available-now")));
+        assertTrue(again.contains("nothing to read"), again);
+        assertFalse(again.contains("different query"), again);
     }
 
     @Test

@@ -64,6 +64,47 @@ class ConsumerCrashRecoveryTest {
         assertEquals(truth.items(), ConsumerFixtures.stored(db, Aggregate.ITEM));
     }
 
+    @Test
+    void sigtermMidStreamStopsCleanlyWithExitZeroAndARestartStaysExact(TestStack stack)
+            throws Exception {
+        String topic = stack.createTopic(2);
+        String dbName = stack.newDatabaseName();
+        List<InteractionEvent> events = ConsumerFixtures.events(2000, ConsumerFixtures.T0,
+                Duration.ofMinutes(40), 30, 20, 7);
+        ConsumerFixtures.send(stack.kafkaBootstrap(), topic, ConsumerFixtures.encode(events));
+        Path base = ConsumerFixtures.tempDir("ck-term-");
+        String[] args = {"--brokers", stack.kafkaBootstrap(), "--topic", topic,
+            "--mongo-uri", stack.mongoUri(), "--db", dbName, "--checkpoint-base",
+            base.toString(), "--max-offsets-per-trigger", "200", "--master", "local[2]"};
+        MongoDatabase db = stack.mongo().getDatabase(dbName);
+
+        Scripts.Result stopped;
+        try (Scripts.Running first = Scripts.start("consumer", args)) {
+            ConsumerFixtures.await(Duration.ofMinutes(5), "two micro-batches with data", () -> {
+                if (!first.process().isAlive()) {
+                    throw new AssertionError("consumer exited early\n" + first.stderr());
+                }
+                return db.getCollection(KpiSchema.PROGRESS_COLLECTION)
+                        .countDocuments(Filters.gt("input_rows", 0)) >= 2;
+            });
+            stopped = first.terminate(Duration.ofMinutes(2));
+        }
+        assertEquals(0, stopped.exitCode(), stopped.output());
+        assertTrue(stopped.stderr().contains("consumer: SIGTERM: stopping the query"),
+                stopped.output());
+        assertFalse(stopped.output().contains("Exception"), stopped.output());
+        assertFalse(Files.exists(base.resolve("interactions/.consumer.lock")),
+                "a clean stop releases the lock");
+
+        Scripts.Result second = Scripts.run(Duration.ofMinutes(5), "consumer",
+                concat(args, "--available-now"));
+        assertEquals(0, second.exitCode(), second.output());
+        GroundTruth truth = GroundTruth.fromTopic(stack.kafkaBootstrap(), topic,
+                new Windows(analytics.core.Defaults.WINDOW, analytics.core.Defaults.SLIDE));
+        assertEquals(truth.users(), ConsumerFixtures.stored(db, Aggregate.USER));
+        assertEquals(truth.items(), ConsumerFixtures.stored(db, Aggregate.ITEM));
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = new String[a.length + b.length];
         System.arraycopy(a, 0, out, 0, a.length);
