@@ -620,6 +620,15 @@ public class stack implements Callable<Integer> {
                         + "nothing is kept after 'stack down')", MONGO_JAVA_SERVER_VERSION);
                     return "memory";
                 default:
+                    // A server of an earlier 'up' that died without 'down' (a crash, kill -9)
+                    // comes back as it was, whatever is installed now.
+                    Optional<String> last = recordedBackend()
+                        .filter(b -> !b.equals("ferretdb") || go.isPresent());
+                    if (last.isPresent()) {
+                        say("Mongo backend: %s (auto: the last 'up' ran it and no 'down' "
+                            + "followed)", last.get());
+                        return last.get();
+                    }
                     // The data of an earlier 'up' wins over what is installed now, so that a
                     // later Go install (or removal) does not hide the documents kept so far.
                     boolean ferretData = hasData(layout.mongoData("ferretdb"));

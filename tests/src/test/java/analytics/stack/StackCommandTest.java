@@ -240,6 +240,28 @@ class StackCommandTest {
         }
     }
 
+    @Test
+    @Order(3)
+    void autoBackendBringsBackTheServerOfAnUpThatDiedWithoutDown() throws Exception {
+        Path own = tmp.resolve("storage-crash");
+        Scripts.Result first = stackIn(own, UP, kafkaPort, mongoPort, "up",
+            "--mongo-backend", "memory");
+        try {
+            assertEquals(0, first.exitCode(), first.output());
+            long pid = Long.parseLong(Files.readString(own.resolve("run/mongo.pid")).trim());
+            ProcessHandle mongo = ProcessHandle.of(pid).orElseThrow();
+            mongo.destroyForcibly();
+            mongo.onExit().get(1, TimeUnit.MINUTES);
+            Scripts.Result again = stackIn(own, UP, kafkaPort, mongoPort, "up");
+            assertEquals(0, again.exitCode(), again.output());
+            assertTrue(again.stdout().contains("Mongo backend: memory (auto: the last 'up' ran "
+                + "it and no 'down' followed)"), again.output());
+            assertEquals(1, insertAndCount(), "an in-memory server again, empty");
+        } finally {
+            assertEquals(0, stackIn(own, QUICK, kafkaPort, mongoPort, "down").exitCode());
+        }
+    }
+
     /** Inserts one document into a fixed collection and returns how many it then holds. */
     static long insertAndCount() {
         MongoClientSettings settings = MongoClientSettings.builder()
