@@ -29,7 +29,11 @@ cd "$root"
 
 say() { printf '[notebooks] %s\n' "$*" >&2; }
 die() { printf '[notebooks] error: %s\n' "$*" >&2; exit "${2:-1}"; }
-usage() {
+usage() { # usage [EXIT]: the header; on stdout for --help (exit 0), else on stderr (exit 2)
+  if [ "${1:-2}" = 0 ]; then
+    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    exit 0
+  fi
   sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
@@ -114,7 +118,7 @@ case "$cmd" in
       --cell-timeout "${RENDER_CELL_TIMEOUT:-300}"
     ;;
   -h|--help|help)
-    usage
+    usage 0
     ;;
   *)
     say "unknown command: $cmd"

@@ -58,6 +58,24 @@ class NotebookFilesTest {
         }
     }
 
+    @Test
+    void notebooksScriptHelpIsUsageOnStdoutWithExitZeroAndAnUnknownCommandExitsTwo()
+            throws Exception {
+        Path script = Scripts.projectRoot().resolve("scripts/notebooks.sh");
+        Process help = new ProcessBuilder("bash", script.toString(), "--help")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(help.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, help.exitValue(), out);
+        assertTrue(out.contains("render [NOTEBOOK]") && out.contains("RENDER_CELL_TIMEOUT"), out);
+        Process bad = new ProcessBuilder("bash", script.toString(), "sideways")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(bad.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(bad.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(2, bad.exitValue(), err);
+        assertTrue(err.contains("unknown command: sideways"), err);
+    }
+
     /** The staged (to-be-committed) content when git tracks the file, else the file itself. */
     private static String committedText(Path root, Path file) throws IOException,
             InterruptedException {
