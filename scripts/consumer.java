@@ -30,6 +30,7 @@
 // Class data sharing (`jbang run --cds`, README): the archive's dump warnings are noise.
 //RUNTIME_OPTIONS -Xlog:cds*=off
 
+import analytics.core.Brokers;
 import analytics.core.ClientProperties;
 import analytics.core.DecodeResult;
 import analytics.core.Defaults;
@@ -39,6 +40,7 @@ import analytics.core.InteractionEvent;
 import analytics.checkpoint.CheckpointLock;
 import analytics.core.ProjectPaths;
 import analytics.core.Secrets;
+import analytics.core.ServerUnreachableException;
 import analytics.core.StopSignals;
 import analytics.core.Windows;
 import analytics.mongo.Aggregate;
@@ -392,6 +394,10 @@ public class consumer implements Callable<Integer> {
         if (brokers.isBlank()) {
             throw new IllegalArgumentException("--brokers must not be empty");
         }
+        Brokers.problem(brokers).ifPresent(problem -> {
+            throw new IllegalArgumentException("Invalid value for option '--brokers': "
+                    + problem);
+        });
         if (topic.isBlank() || !topic.matches("[a-zA-Z0-9._-]+")) {
             throw new IllegalArgumentException("--topic '" + topic + "' is not a valid topic name");
         }
@@ -515,7 +521,8 @@ public class consumer implements Callable<Integer> {
             CompletableFuture<Boolean> servers = CompletableFuture.supplyAsync(() -> {
                 boolean topic = awaitKafka(s.brokers(), s.topic(), s.connectAttempts(),
                         s.kafka(), !s.availableNow());
-                MongoConnections.awaitPing(s.mongoUri(), s.db(), s.connectAttempts());
+                MongoConnections.awaitPing(s.mongoUri(), s.db(), s.connectAttempts(),
+                        "consumer: ");
                 return topic;
             });
             // Stop at the end only a Spark this run started, never an embedding program's.
@@ -560,6 +567,9 @@ public class consumer implements Callable<Integer> {
                 return 0;
             }
             System.err.println("consumer: " + describeFailure(e, s));
+            return EXIT_FAILED;
+        } catch (ServerUnreachableException e) {
+            System.err.println("consumer: " + e.getMessage());
             return EXIT_FAILED;
         } catch (RuntimeException e) {
             if (stopping.get()) {
@@ -708,8 +718,9 @@ public class consumer implements Callable<Integer> {
                     break;
                 }
                 if (i < attempts) {
-                    System.err.printf("consumer: Kafka at %s not reachable (attempt %d of %d), "
-                            + "retrying in %d s%n", brokers, i, attempts, backoffMs / 1000);
+                    System.err.printf("consumer: Kafka at %s not reachable (attempt %d of %d: "
+                            + "%s), retrying in %d s%n", Secrets.mask(brokers), i, attempts,
+                            kafkaReason(e), backoffMs / 1000);
                     try {
                         Thread.sleep(backoffMs);
                     } catch (InterruptedException ie) {
@@ -720,9 +731,20 @@ public class consumer implements Callable<Integer> {
                 }
             }
         }
-        throw new IllegalStateException("Kafka at " + Secrets.mask(brokers)
-                + " not reachable after " + attempts + " attempts"
-                + (last == null ? "" : ": " + describe(last)));
+        throw new ServerUnreachableException("Kafka at " + Secrets.mask(brokers)
+                + " not reachable after " + attempts + (attempts == 1 ? " attempt" : " attempts")
+                + (last == null ? "" : " (" + kafkaReason(last) + ")"));
+    }
+
+    /** Why a start-up check of Kafka failed, in a few words. */
+    static String kafkaReason(Exception e) {
+        Throwable t = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                ? e.getCause() : e;
+        if (t instanceof java.util.concurrent.TimeoutException
+                || t instanceof org.apache.kafka.common.errors.TimeoutException) {
+            return "no answer within 5 s";
+        }
+        return describe(t);
     }
 
     private static boolean topicExists(Admin admin, String topic) throws Exception {

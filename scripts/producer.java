@@ -8,6 +8,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.17
 //SOURCES ../lib-src/src/main/java/analytics/core/*.java
 
+import analytics.core.Brokers;
 import analytics.core.ClientProperties;
 import analytics.core.Defaults;
 import analytics.core.StopSignals;
@@ -67,7 +68,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Pattern;
 
 /**
  * Generates user interaction events and publishes them to a Kafka topic at a steady rate.
@@ -294,25 +294,15 @@ public class producer implements Callable<Integer> {
                     Duration connectTimeout, Duration closeTimeout, Duration reportInterval) {
     }
 
-    private static final Pattern HOST_PORT =
-            Pattern.compile("(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9._-]+):([0-9]{1,5})");
-
     /** Checks every flag; throws a {@link ParameterException} naming the first bad one. */
     Settings validate() {
         CommandLine cl = spec.commandLine();
         if (broker == null || broker.isBlank()) {
             throw new ParameterException(cl, "--broker must not be empty");
         }
-        for (String hp : broker.split(",")) {
-            var m = HOST_PORT.matcher(hp.trim());
-            if (!m.matches() || Integer.parseInt(m.group(2)) < 1
-                    || Integer.parseInt(m.group(2)) > 65535) {
-                // user:password@host is no HOST:PORT either; the password is not echoed.
-                throw new ParameterException(cl, "Invalid value for option '--broker': '"
-                        + Secrets.mask(hp) + "' is not HOST:PORT (e.g. localhost:9092"
-                        + (hp.contains("@") ? "; credentials go in --kafka-config)" : ")"));
-            }
-        }
+        Brokers.problem(broker).ifPresent(problem -> {
+            throw new ParameterException(cl, "Invalid value for option '--broker': " + problem);
+        });
         if (topic == null || topic.isBlank() || topic.length() > 249
                 || !topic.matches("[a-zA-Z0-9._-]+") || topic.equals(".") || topic.equals("..")) {
             throw new ParameterException(cl, "Invalid value for option '--topic': '" + topic

@@ -1,8 +1,11 @@
 package analytics.mongo;
 
 import analytics.core.Secrets;
+import analytics.core.ServerUnreachableException;
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoSecurityException;
+import com.mongodb.MongoTimeoutException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import org.bson.Document;
@@ -11,6 +14,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * MongoDB clients for the project's servers (MongoDB, FerretDB, mongo-java-server): no
@@ -49,30 +54,73 @@ public final class MongoConnections {
      * Pings the server until it answers or {@code attempts} are used up, waiting 1, 2, 4 …
      * (at most 10) seconds between attempts.
      *
-     * @throws IllegalStateException with a one-line, password-masked message when it never
+     * @throws ServerUnreachableException with a one-line, password-masked message when it never
      *     answered
      */
     public static void awaitPing(String uri, String db, int attempts) {
+        awaitPing(uri, db, attempts, "");
+    }
+
+    /**
+     * {@link #awaitPing(String, String, int)}, each retry line starting with {@code prefix}
+     * (e.g. "consumer: "). A refused login is not retried: waiting cannot fix a password.
+     */
+    public static void awaitPing(String uri, String db, int attempts, String prefix) {
         RuntimeException last = null;
         long backoffMs = 1000;
         for (int i = 1; i <= attempts; i++) {
             try (MongoClient c = open(uri, Duration.ofSeconds(5))) {
                 c.getDatabase(db).runCommand(new Document("ping", 1));
                 return;
+            } catch (MongoSecurityException e) {
+                throw new ServerUnreachableException("MongoDB at " + Secrets.maskUri(uri)
+                        + " refused the login (" + Secrets.mask(reason(e)) + "): check the user, "
+                        + "the password and authSource in the URI");
             } catch (RuntimeException e) {
                 last = e;
                 if (i < attempts) {
-                    System.err.printf("MongoDB at %s not reachable (attempt %d of %d), retrying "
-                            + "in %d s%n", Secrets.maskUri(uri), i, attempts, backoffMs / 1000);
+                    System.err.printf("%sMongoDB at %s not reachable (attempt %d of %d: %s), "
+                            + "retrying in %d s%n", prefix, Secrets.maskUri(uri), i, attempts,
+                            Secrets.mask(reason(e)), backoffMs / 1000);
                     sleep(backoffMs);
                     backoffMs = Math.min(backoffMs * 2, 10_000);
                 }
             }
         }
-        throw new IllegalStateException("MongoDB at " + Secrets.maskUri(uri)
-                + " not reachable after " + attempts + " attempts: "
-                + Secrets.mask(firstLine(last)));
+        throw new ServerUnreachableException("MongoDB at " + Secrets.maskUri(uri)
+                + " not reachable after " + attempts + (attempts == 1 ? " attempt" : " attempts")
+                + " (" + Secrets.mask(reason(last)) + ")");
     }
+
+    // "... caused by {java.net.ConnectException: Connection refused}}]": the socket's own words.
+    private static final Pattern CAUSED_BY = Pattern.compile("caused by \\{[\\w.$]+: ([^}]*)\\}");
+
+    /**
+     * Why the driver gave up, in a few words: for a server-selection timeout the socket error
+     * inside the driver's cluster dump ("Connection refused"), else "no answer in time"; for
+     * anything else the deepest cause's first line.
+     */
+    static String reason(Throwable t) {
+        if (t == null) {
+            return "no answer";
+        }
+        if (t instanceof MongoTimeoutException) {
+            Matcher cause = CAUSED_BY.matcher(String.valueOf(t.getMessage()));
+            String socket = null;
+            while (cause.find()) {
+                socket = cause.group(1);
+            }
+            return socket == null ? "no answer in time" : socket;
+        }
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String line = firstLine(root);
+        int full = line.indexOf(" The full response is");
+        return full < 0 ? line : line.substring(0, full).strip();
+    }
+
 
     /** Closes every shared client. */
     public static void closeAll() {
