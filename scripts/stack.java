@@ -442,6 +442,12 @@ public class stack implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Layout layout = settings.resolve();
+            if (!Files.isDirectory(layout.storage())) {
+                // Nothing was ever started there; do not leave empty folders behind either.
+                System.out.println("Nothing to stop: " + layout.storage() + " does not exist "
+                    + "(no stack was started with this --storage)");
+                return 0;
+            }
             settings.adoptRecordedPorts(layout);
             layout.prepare();
             try (FileLock lock = layout.lock()) {

@@ -335,6 +335,17 @@ class StackCommandTest {
     }
 
     @Test
+    @Order(8)
+    void downOnAStorageThatDoesNotExistStopsNothingAndCreatesNothing() {
+        Path none = tmp.resolve("never-started");
+        Scripts.Result r = Scripts.run(QUICK, "stack", "down", "--storage", none.toString());
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.stdout().contains("Nothing to stop: " + none + " does not exist"),
+            r.output());
+        assertFalse(Files.exists(none), "down created " + none);
+    }
+
+    @Test
     @Order(9)
     void wrapperRunsThePinnedJBangVersion() {
         Scripts.Result r = Scripts.run(QUICK, "version");
