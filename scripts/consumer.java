@@ -145,7 +145,14 @@ import static org.apache.spark.sql.functions.window;
         sortOptions = false,
         description = "Counts interactions per user and per item in event-time windows, from "
                 + "Kafka into MongoDB, with Spark Structured Streaming (update mode, "
-                + "idempotent upserts).")
+                + "idempotent upserts).",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:drained (--available-now), or stopped by Ctrl-C / SIGTERM",
+            "1:the query or a server failed (one line says which; nothing is lost)",
+            "2:invalid command line or Kafka setting",
+            "3:the checkpoint was written by another query shape, or is in use",
+            "130/143:a second Ctrl-C / SIGTERM (exits at once; the checkpoint replays)"})
 public class consumer implements Callable<Integer> {
 
     /**
@@ -183,7 +190,7 @@ public class consumer implements Callable<Integer> {
                     + "default ${DEFAULT-VALUE}).")
     String brokers;
 
-    @Option(names = "--topic", defaultValue = "${env:KAFKA_TOPIC:-" + Defaults.TOPIC + "}",
+    @Option(names = "--topic", paramLabel = "NAME", defaultValue = "${env:KAFKA_TOPIC:-" + Defaults.TOPIC + "}",
             description = "Kafka topic to subscribe to (env KAFKA_TOPIC; "
                     + "default ${DEFAULT-VALUE}).")
     String topic;
@@ -206,7 +213,7 @@ public class consumer implements Callable<Integer> {
             description = "MongoDB connection URI (env MONGO_URI; default ${DEFAULT-VALUE}).")
     String mongoUri;
 
-    @Option(names = "--db", defaultValue = "${env:MONGO_DB:-" + Defaults.DB + "}",
+    @Option(names = "--db", paramLabel = "NAME", defaultValue = "${env:MONGO_DB:-" + Defaults.DB + "}",
             description = "MongoDB database (env MONGO_DB; default ${DEFAULT-VALUE}).")
     String db;
 
@@ -222,7 +229,7 @@ public class consumer implements Callable<Integer> {
                     + "when --master is not local; default ${DEFAULT-VALUE}).")
     String mongoPackage;
 
-    @Option(names = "--master", defaultValue = "${env:SPARK_MASTER:-local[*]}",
+    @Option(names = "--master", paramLabel = "URL", defaultValue = "${env:SPARK_MASTER:-local[*]}",
             description = "Spark master (env SPARK_MASTER; default ${DEFAULT-VALUE}).")
     String master;
 
@@ -469,8 +476,7 @@ public class consumer implements Callable<Integer> {
         try {
             d = Durations.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(flag + " '" + text + "' is not a duration "
-                    + "(e.g. 500ms, 30s, 10m, 1h)");
+            throw new IllegalArgumentException(flag + " " + e.getMessage());
         }
         if (d.isNegative() || (!zeroAllowed && d.isZero())) {
             throw new IllegalArgumentException(flag + " must be " + (zeroAllowed ? "0 or more"
@@ -534,7 +540,9 @@ public class consumer implements Callable<Integer> {
                         + s.brokers() + ": nothing to read");
                 return 0;
             }
-            query = start(spark, s).query();
+            boolean resuming = resumes(s.checkpoint());
+            Running running = start(spark, s);
+            query = running.query();
             StreamingQuery q = query;
             // Ctrl-C or SIGTERM: stop the query (bounded by spark.sql.streaming.stopTimeout),
             // then return 0 below like a drained run; a second signal exits at once.
@@ -558,9 +566,12 @@ public class consumer implements Callable<Integer> {
             });
             System.out.printf("consumer: reading %s from %s (%s), windows %s sliding %s, "
                             + "watermark %s, into %s/%s; checkpoint %s%n", s.topic(), s.brokers(),
-                    s.startingOffsets(), format(s.window()), format(s.slide()),
-                    format(s.watermark()), Secrets.maskUri(s.mongoUri()), s.db(), s.checkpoint());
+                    resuming ? "resuming from the checkpoint" : s.startingOffsets(),
+                    format(s.window()), format(s.slide()), format(s.watermark()),
+                    Secrets.maskUri(s.mongoUri()), s.db(), s.checkpoint());
             query.awaitTermination();
+            System.out.println("consumer: " + (stopping.get() ? "stopped" : "done") + ": "
+                    + running.progress().summary());
             return 0;
         } catch (StreamingQueryException e) {
             if (stopping.get()) {
@@ -1140,8 +1151,14 @@ public class consumer implements Callable<Integer> {
         private final LongAccumulator written;
         private final String runId = UUID.randomUUID().toString();
         private final Map<Long, long[]> byBatch = new ConcurrentHashMap<>();
-        private final List<ProgressRecord> records =
-                Collections.synchronizedList(new ArrayList<>());
+        // The last RETAINED records (as pipeline_progress keeps), and totals over the whole run.
+        private final java.util.ArrayDeque<ProgressRecord> records = new java.util.ArrayDeque<>();
+        private long batches;
+        private long rows;
+        private long invalidRows;
+        private long lateRows;
+        private long documents;
+        private final long startNanos = System.nanoTime();
         private volatile UUID queryId;
 
         public ProgressReporter(Settings settings, LongAccumulator invalid,
@@ -1162,10 +1179,35 @@ public class consumer implements Callable<Integer> {
             };
         }
 
-        /** Every record reported so far (tests read them). */
+        /** The last {@link ProgressRecord#RETAINED} records reported, oldest first. */
         public List<ProgressRecord> records() {
             synchronized (records) {
                 return List.copyOf(records);
+            }
+        }
+
+        /** The run in one line: rows, batches, documents, invalid and late rows, rate. */
+        public String summary() {
+            double secs = (System.nanoTime() - startNanos) / 1e9;
+            synchronized (records) {
+                return String.format(Locale.ROOT, "%d rows in %d micro-batches, %d documents "
+                        + "written, %d invalid, %d late; %.1f s since the query started (%.0f "
+                        + "rows/s)", rows, batches, documents, invalidRows, lateRows, secs,
+                        secs > 0 ? rows / secs : 0.0);
+            }
+        }
+
+        private void add(ProgressRecord r) {
+            synchronized (records) {
+                records.addLast(r);
+                if (records.size() > ProgressRecord.RETAINED) {
+                    records.removeFirst();
+                }
+                batches++;
+                rows += r.inputRows();
+                invalidRows += r.invalid();
+                lateRows += r.lateRows();
+                documents += r.documentsWritten();
             }
         }
 
@@ -1208,7 +1250,7 @@ public class consumer implements Callable<Integer> {
                     p.inputRowsPerSecond(), p.processedRowsPerSecond(), maxBehind, avgBehind,
                     duration == null ? 0 : duration, counts == null ? 0 : counts[0], late,
                     counts == null ? 0 : counts[1], age, wm == null ? "-" : wm);
-            records.add(r);
+            add(r);
             System.out.println(r.line());
             try {
                 r.store(MongoConnections.shared(settings.mongoUri()).getDatabase(settings.db()));
@@ -1287,6 +1329,15 @@ public class consumer implements Callable<Integer> {
             }
         } catch (IOException e) {
             throw new CheckpointConflict("checkpoint folder " + dir + " is not usable: " + e);
+        }
+    }
+
+    /** Whether this run resumes a query (unreadable counts as new: Spark will say more). */
+    static boolean resumes(Path dir) {
+        try {
+            return sparkWroteCheckpoint(dir);
+        } catch (IOException e) {
+            return false;
         }
     }
 

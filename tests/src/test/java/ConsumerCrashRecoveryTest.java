@@ -55,6 +55,8 @@ class ConsumerCrashRecoveryTest {
         Scripts.Result second = Scripts.run(Duration.ofMinutes(5), "consumer", drain);
         assertEquals(0, second.exitCode(), second.output());
         assertTrue(second.stdout().contains("batch "), second.output());
+        assertTrue(second.stdout().contains("(resuming from the checkpoint)"), second.output());
+        assertTrue(second.stdout().contains("consumer: done: "), second.output());
         assertFalse(Files.exists(base.resolve("interactions/.consumer.lock")),
                 "a clean exit releases the lock");
 
@@ -93,6 +95,7 @@ class ConsumerCrashRecoveryTest {
         assertTrue(stopped.stderr().contains("consumer: SIGTERM: stopping the query"),
                 stopped.output());
         assertFalse(stopped.output().contains("Exception"), stopped.output());
+        assertTrue(stopped.stdout().contains("consumer: stopped: "), stopped.output());
         assertFalse(Files.exists(base.resolve("interactions/.consumer.lock")),
                 "a clean stop releases the lock");
 

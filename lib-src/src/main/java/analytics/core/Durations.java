@@ -21,6 +21,10 @@ public final class Durations {
      */
     public static Duration parse(String text) {
         String t = text.trim();
+        if (t.startsWith("-")) {
+            throw new IllegalArgumentException("'" + text + "' is negative: a duration here is "
+                    + "0 or more, such as 500ms, 30s, 5m, 1h");
+        }
         try {
             Matcher m = SIMPLE.matcher(t);
             if (m.matches()) {
