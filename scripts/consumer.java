@@ -190,7 +190,8 @@ public class consumer implements Callable<Integer> {
                     + "default ${DEFAULT-VALUE}).")
     String brokers;
 
-    @Option(names = "--topic", paramLabel = "NAME", defaultValue = "${env:KAFKA_TOPIC:-" + Defaults.TOPIC + "}",
+    @Option(names = "--topic", paramLabel = "NAME",
+            defaultValue = "${env:KAFKA_TOPIC:-" + Defaults.TOPIC + "}",
             description = "Kafka topic to subscribe to (env KAFKA_TOPIC; "
                     + "default ${DEFAULT-VALUE}).")
     String topic;
@@ -213,7 +214,8 @@ public class consumer implements Callable<Integer> {
             description = "MongoDB connection URI (env MONGO_URI; default ${DEFAULT-VALUE}).")
     String mongoUri;
 
-    @Option(names = "--db", paramLabel = "NAME", defaultValue = "${env:MONGO_DB:-" + Defaults.DB + "}",
+    @Option(names = "--db", paramLabel = "NAME",
+            defaultValue = "${env:MONGO_DB:-" + Defaults.DB + "}",
             description = "MongoDB database (env MONGO_DB; default ${DEFAULT-VALUE}).")
     String db;
 
