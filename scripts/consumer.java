@@ -50,6 +50,8 @@ import analytics.mongo.KpiWriter;
 import analytics.mongo.MongoConnections;
 import analytics.mongo.ProgressRecord;
 import analytics.mongo.WindowCount;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.MongoSocketException;
 import com.mongodb.MongoTimeoutException;
 
@@ -65,6 +67,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -72,6 +75,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -543,6 +547,12 @@ public class consumer implements Callable<Integer> {
                 return 0;
             }
             boolean resuming = resumes(s.checkpoint());
+            checkpointShufflePartitions(s.checkpoint())
+                    .filter(kept -> kept != s.shufflePartitions())
+                    .ifPresent(kept -> System.err.println("consumer: this checkpoint keeps "
+                            + kept + " shuffle partition" + (kept == 1 ? "" : "s") + " (Spark "
+                            + "fixes the number at the first batch), not the "
+                            + s.shufflePartitions() + " of --shuffle-partitions"));
             Running running = start(spark, s);
             query = running.query();
             StreamingQuery q = query;
@@ -1331,6 +1341,36 @@ public class consumer implements Callable<Integer> {
             }
         } catch (IOException e) {
             throw new CheckpointConflict("checkpoint folder " + dir + " is not usable: " + e);
+        }
+    }
+
+    /**
+     * The shuffle partitions a checkpoint's query runs with: Spark records them in each batch's
+     * offsets entry (line 2, JSON, {@code conf}) and ignores the session's setting from then on.
+     */
+    static Optional<Integer> checkpointShufflePartitions(Path checkpoint) {
+        Path offsets = checkpoint.resolve("offsets");
+        if (!Files.isDirectory(offsets)) {
+            return Optional.empty();
+        }
+        try (var entries = Files.list(offsets)) {
+            Optional<Path> latest = entries
+                    .filter(f -> f.getFileName().toString().matches("\\d+"))
+                    .max(Comparator.comparingLong(
+                            f -> Long.parseLong(f.getFileName().toString())));
+            if (latest.isEmpty()) {
+                return Optional.empty();
+            }
+            List<String> lines = Files.readAllLines(latest.get());
+            if (lines.size() < 2) {
+                return Optional.empty();
+            }
+            JsonNode n = new ObjectMapper().readTree(lines.get(1))
+                    .path("conf").path("spark.sql.shuffle.partitions");
+            return n.isMissingNode() ? Optional.empty()
+                    : Optional.of(Integer.parseInt(n.asText()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // unreadable: Spark itself will say more
         }
     }
 

@@ -99,9 +99,13 @@ class ConsumerCrashRecoveryTest {
         assertFalse(Files.exists(base.resolve("interactions/.consumer.lock")),
                 "a clean stop releases the lock");
 
+        // Spark keeps the checkpoint's shuffle partitions; the consumer says so.
         Scripts.Result second = Scripts.run(Duration.ofMinutes(5), "consumer",
-                concat(args, "--available-now"));
+                concat(args, "--available-now", "--shuffle-partitions", "2"));
         assertEquals(0, second.exitCode(), second.output());
+        assertTrue(second.stderr().contains("consumer: this checkpoint keeps 1 shuffle partition "
+                + "(Spark fixes the number at the first batch), not the 2 of "
+                + "--shuffle-partitions"), second.output());
         GroundTruth truth = GroundTruth.fromTopic(stack.kafkaBootstrap(), topic,
                 new Windows(analytics.core.Defaults.WINDOW, analytics.core.Defaults.SLIDE));
         assertEquals(truth.users(), ConsumerFixtures.stored(db, Aggregate.USER));
