@@ -95,7 +95,11 @@ class cleanup implements Callable<Integer> {
         CommandLine cl = new CommandLine(new cleanup());
         cl.setParameterExceptionHandler((ParameterException e, String[] args) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println("cleanup: " + e.getMessage() + " (see --help)");
+            // A bad --keep that nobody typed came from the environment: name it.
+            boolean keepFromEnv = e.getMessage().contains("'--keep'")
+                    && java.util.Arrays.stream(args).noneMatch(a -> a.startsWith("--keep"));
+            err.println("cleanup: " + e.getMessage() + (keepFromEnv ? " (from env CLEANUP_KEEP)"
+                    : "") + " (see --help)");
             return 2;
         });
         return cl;

@@ -231,6 +231,11 @@ class CleanupTest {
         assertEquals(2, flag.exitCode(), flag.output());
         assertTrue(flag.stderr().contains("cleanup: --keep must be at least 1, was 0"),
                 flag.output());
+        Scripts.Result word = Scripts.run(Duration.ofMinutes(3), Map.of("CLEANUP_KEEP", "abc"),
+                "cleanup", "--checkpoint-base", dir.toString());
+        assertEquals(2, word.exitCode(), word.output());
+        assertTrue(word.stderr().contains("'abc' is not an int (from env CLEANUP_KEEP)"),
+                word.output());
     }
 
     @Test
