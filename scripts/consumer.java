@@ -611,9 +611,35 @@ public class consumer implements Callable<Integer> {
             }
             // When the JVM is exiting, Spark's own hook stops the context.
             if (spark != null && ownSpark && !jvmExiting.get()) {
+                awaitNoRunningTasks(spark, Duration.ofSeconds(10));
                 spark.stop();
             }
             lock.close();
+        }
+    }
+
+    /**
+     * After a stop, the tasks of the batch it interrupted are still being killed; stopping the
+     * context under them makes Spark log "ERROR Exception in statusUpdate" with a stack trace.
+     * Waits (bounded) until no job and no task runs.
+     */
+    private static void awaitNoRunningTasks(SparkSession spark, Duration atMost) {
+        var tracker = spark.sparkContext().statusTracker();
+        long deadline = System.nanoTime() + atMost.toNanos();
+        while (System.nanoTime() < deadline) {
+            int running = 0;
+            for (var executor : tracker.getExecutorInfos()) {
+                running += executor.numRunningTasks();
+            }
+            if (running == 0 && tracker.getActiveJobIds().length == 0) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -632,7 +658,10 @@ public class consumer implements Callable<Integer> {
         }
     }
 
-    /** Runs after this priority's hooks: Spark stops its context at 50 (higher runs first). */
+    /**
+     * The priority of the hook that stops the query: Hadoop's hook manager, which Spark uses,
+     * runs higher priorities first, and Spark stops its context at 50.
+     */
     static final int QUERY_SHUTDOWN_PRIORITY = 60;
 
     /** The future's value; its failure rethrown as it was thrown, not wrapped. */

@@ -37,13 +37,7 @@ class ConsumerCrashRecoveryTest {
         MongoDatabase db = stack.mongo().getDatabase(dbName);
 
         try (Scripts.Running first = Scripts.start("consumer", args)) {
-            ConsumerFixtures.await(Duration.ofMinutes(5), "three micro-batches with data", () -> {
-                if (!first.process().isAlive()) {
-                    throw new AssertionError("consumer exited early\n" + first.stderr());
-                }
-                return db.getCollection(KpiSchema.PROGRESS_COLLECTION)
-                        .countDocuments(Filters.gt("input_rows", 0)) >= 3;
-            });
+            awaitBatchesWithData(first, db, 3);
             first.kill();
             assertTrue(Files.exists(base.resolve("interactions/.consumer.lock")),
                     "a SIGKILL leaves the lock behind");
@@ -82,13 +76,7 @@ class ConsumerCrashRecoveryTest {
 
         Scripts.Result stopped;
         try (Scripts.Running first = Scripts.start("consumer", args)) {
-            ConsumerFixtures.await(Duration.ofMinutes(5), "two micro-batches with data", () -> {
-                if (!first.process().isAlive()) {
-                    throw new AssertionError("consumer exited early\n" + first.stderr());
-                }
-                return db.getCollection(KpiSchema.PROGRESS_COLLECTION)
-                        .countDocuments(Filters.gt("input_rows", 0)) >= 2;
-            });
+            awaitBatchesWithData(first, db, 2);
             stopped = first.terminate(Duration.ofMinutes(2));
         }
         assertEquals(0, stopped.exitCode(), stopped.output());
@@ -110,6 +98,17 @@ class ConsumerCrashRecoveryTest {
                 new Windows(analytics.core.Defaults.WINDOW, analytics.core.Defaults.SLIDE));
         assertEquals(truth.users(), ConsumerFixtures.stored(db, Aggregate.USER));
         assertEquals(truth.items(), ConsumerFixtures.stored(db, Aggregate.ITEM));
+    }
+
+    /** Waits until the running consumer has recorded {@code n} micro-batches with data. */
+    private static void awaitBatchesWithData(Scripts.Running consumer, MongoDatabase db, int n) {
+        ConsumerFixtures.await(Duration.ofMinutes(5), n + " micro-batches with data", () -> {
+            if (!consumer.process().isAlive()) {
+                throw new AssertionError("consumer exited early\n" + consumer.stderr());
+            }
+            return db.getCollection(KpiSchema.PROGRESS_COLLECTION)
+                    .countDocuments(Filters.gt("input_rows", 0)) >= n;
+        });
     }
 
     private static String[] concat(String[] a, String... b) {
