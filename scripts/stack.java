@@ -943,7 +943,8 @@ public class stack implements Callable<Integer> {
             allUp &= clusterId.isPresent();
             say("%-6s %-5s %-28s %-16s data %s  (%s)", "kafka",
                 clusterId.isPresent() ? "up" : "down", kafkaAddress(),
-                processLabel(kafkaProcess, clusterId.isPresent()), layout.kafkaData(),
+                processLabel(kafkaProcess, clusterId.isPresent()),
+                kafkaProcess.isEmpty() && clusterId.isPresent() ? NOT_OURS : layout.kafkaData(),
                 clusterId.map(id -> "Apache Kafka, KRaft, cluster id " + id)
                     .orElse("no answer to a metadata request; log " + layout.kafkaLog()));
             // mongo
@@ -953,7 +954,8 @@ public class stack implements Callable<Integer> {
             allUp &= server.isPresent();
             String backend = mongoProcess.isPresent() ? recordedBackend().orElse("unknown")
                 : server.isPresent() ? "external" : "-";
-            Object data = backend.equals("memory") ? "(in memory)"
+            Object data = backend.equals("external") ? NOT_OURS
+                : backend.equals("memory") ? "(in memory)"
                 : mongoProcess.isPresent() && !backend.equals("unknown")
                 ? layout.mongoData(backend) : layout.storage().resolve("mongo");
             say("%-6s %-5s %-28s %-16s data %s  (backend %s; %s)", "mongo",
@@ -962,6 +964,9 @@ public class stack implements Callable<Integer> {
                 server.orElse("no answer to ping; log " + layout.mongoLog()));
             return allUp ? 0 : EXIT_DOWN;
         }
+
+        /** The data folder of a server this stack did not start: not ours to show. */
+        static final String NOT_OURS = "(its own: not started by this stack)";
 
         static String processLabel(Optional<ProcessHandle> ours, boolean answers) {
             if (ours.isPresent()) {

@@ -101,6 +101,16 @@ class StackCommandTest {
             + "\\s+pid " + mongoPid + "\\s+data .*backend (ferretdb|mongo-java-server).*"),
             mongoLine);
 
+        // Seen from another storage folder, the same servers are external: no data folder.
+        Path other = tmp.resolve("storage-other");
+        Scripts.Result foreign = stackIn(other, QUICK, kafkaPort, mongoPort, "status");
+        assertEquals(0, foreign.exitCode(), foreign.output());
+        for (String part : List.of("kafka", "mongo")) {
+            String l = line(foreign.stdout(), part);
+            assertTrue(l.matches(part + "\\s+up\\s+.*\\s+external\\s+data \\(its own: not "
+                + "started by this stack\\).*"), l);
+        }
+
         // The ports of 'up' are recorded: status with the storage folder alone finds them.
         Scripts.Result byStorage = Scripts.run(QUICK, "stack", "status", "--storage",
             storage.toString());
