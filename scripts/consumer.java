@@ -850,12 +850,14 @@ public class consumer implements Callable<Integer> {
     /**
      * Loggers whose warnings say nothing a user can act on, shown only from errors up: the
      * host name resolving to loopback (the consumer binds a local driver to 127.0.0.1 itself),
-     * Hadoop's missing native library, a stop finding no job to cancel, and a restart finding
-     * the state store's cache empty (Spark's own message says "normal").
+     * Hadoop's missing native library, a stop finding no job to cancel or interrupting
+     * Hadoop's chmod of a checkpoint file ("Interrupted while joining on"), and a restart
+     * finding the state store's cache empty (Spark's own message says "normal").
      */
     private static final List<String> NOISE_LOGGERS = List.of(
             "org.apache.spark.util.Utils",
             "org.apache.hadoop.util.NativeCodeLoader",
+            "org.apache.hadoop.util.Shell",
             "org.apache.spark.scheduler.DAGScheduler",
             "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider");
 
