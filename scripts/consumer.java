@@ -602,7 +602,7 @@ public class consumer implements Callable<Integer> {
             return EXIT_FAILED;
         } finally {
             if (signals != null) {
-                awaitUninterruptibly(signals);
+                signals.awaitStop(); // Spark is stopped below only once the query is too
                 signals.close();
             }
             stopQuietly(query);
@@ -640,21 +640,6 @@ public class consumer implements Callable<Integer> {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
-    }
-
-    private static void awaitUninterruptibly(StopSignals signals) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                signals.awaitStop();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 

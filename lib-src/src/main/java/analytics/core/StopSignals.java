@@ -78,16 +78,22 @@ public final class StopSignals implements AutoCloseable {
         return s;
     }
 
-    /** Whether a signal has started a stop. */
-    public boolean stopping() {
-        return stopper != null;
-    }
-
-    /** Waits for the stop a signal started, if any, to end. */
-    public void awaitStop() throws InterruptedException {
+    /**
+     * Waits for the stop a signal started, if any, to end; an interrupt does not cut the wait
+     * short (it is kept for the caller), since what follows assumes the stop is over.
+     */
+    public void awaitStop() {
         Thread t = stopper;
-        if (t != null) {
-            t.join();
+        boolean interrupted = false;
+        while (t != null && t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
