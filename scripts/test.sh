@@ -7,7 +7,8 @@
 #   scripts/test.sh [extra Maven arguments, e.g. -Dtest=ProducerIT]
 #
 # Environment: TEST_KAFKA_PORT (39092), TEST_KAFKA_CONTROLLER_PORT (39093),
-# TEST_MONGO_PORT (37017), TEST_STACK_STORAGE (storage/test-stack). When KAFKA_BOOTSTRAP and
+# TEST_MONGO_PORT (37017), TEST_STACK_STORAGE (storage/test-stack), TEST_MONGO_BACKEND
+# (ferretdb where Go is on PATH, else mongo-java-server). When KAFKA_BOOTSTRAP and
 # MONGO_URI are both set, the tests use those servers and no stack is started.
 set -Eeuo pipefail
 
@@ -23,8 +24,14 @@ java_major=$(java -XshowSettings:properties -version 2>&1 \
   | awk -F'= ' '/java.specification.version/ {print $2}')
 [ "${java_major%%.*}" -ge 17 ] 2>/dev/null || die "Java 17+ needed, found ${java_major:-none}"
 command -v mvn >/dev/null 2>&1 || die "mvn not found: install Maven 3.8 or newer"
-if ! command -v go >/dev/null 2>&1; then
-  say "go not found: the stack falls back to mongo-java-server instead of FerretDB"
+# The tests run against FerretDB (built with Go), the strictest of the local servers.
+if [ -z "${TEST_MONGO_BACKEND:-}" ]; then
+  if command -v go >/dev/null 2>&1; then
+    TEST_MONGO_BACKEND=ferretdb
+  else
+    TEST_MONGO_BACKEND=mongo-java-server
+    say "go not found: the tests run against mongo-java-server instead of FerretDB"
+  fi
 fi
 
 # 2. JBang through the wrapper (downloads it once into ~/.jbang/wrapper).
@@ -48,9 +55,10 @@ else
   storage=${TEST_STACK_STORAGE:-$root/storage/test-stack}
   stack_args=(--storage "$storage" --kafka-port "$kport" --kafka-controller-port "$cport"
     --mongo-port "$mport")
+  up_args=(--mongo-backend "$TEST_MONGO_BACKEND")
   say "starting the test stack (storage $storage)"
   started_stack=("${stack_args[@]}")
-  ./jbang stack up "${stack_args[@]}"
+  ./jbang stack up "${stack_args[@]}" "${up_args[@]}"
   export KAFKA_BOOTSTRAP="localhost:$kport"
   export MONGO_URI="mongodb://localhost:$mport"
 fi
