@@ -70,16 +70,13 @@ consumer_pid=$!
 ./jbang producer --topic "$topic" --rate "$rate" --users "$users" --items "$items" \
   --duration "${seconds}s" --report-interval 10s >"$logs/demo-producer.log" 2>&1 &
 producer_pid=$!
-last_shown=""
-show_progress() {
+last_p="" last_c=""
+show_progress() {  # each one's newest line, once (the producer's summary is shown by itself)
   local p c
-  p=$(grep -E 'records sent' "$logs/demo-producer.log" | tail -n 1 || true)
+  p=$(grep -E '^[0-9]+ records sent' "$logs/demo-producer.log" | tail -n 1 || true)
   c=$(grep -E '^batch [0-9]+:' "$logs/demo-consumer.log" | tail -n 1 || true)
-  if [ -n "$p$c" ] && [ "$p$c" != "$last_shown" ]; then
-    [ -n "$p" ] && printf '  producer: %s\n' "$p"
-    [ -n "$c" ] && printf '  consumer: %s\n' "$c"
-    last_shown="$p$c"
-  fi
+  if [ -n "$p" ] && [ "$p" != "$last_p" ]; then printf '  producer: %s\n' "$p"; last_p=$p; fi
+  if [ -n "$c" ] && [ "$c" != "$last_c" ]; then printf '  consumer: %s\n' "$c"; last_c=$c; fi
 }
 while kill -0 "$producer_pid" 2>/dev/null; do
   kill -0 "$consumer_pid" 2>/dev/null || { tail -n 5 "$logs/demo-consumer.log" >&2; die "the consumer stopped (see $logs/demo-consumer.log)"; }
