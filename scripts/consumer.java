@@ -846,6 +846,14 @@ public class consumer implements Callable<Integer> {
             "org.apache.spark.scheduler.DAGScheduler",
             "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider");
 
+    /**
+     * Kafka's clients warn of every failed connection, about once a second while a broker is
+     * down (Spark retries for about 3 minutes before the query fails): one line per
+     * {@link #RECONNECT_WARNING_EVERY_S} seconds says the same.
+     */
+    static final String KAFKA_NETWORK_LOGGER = "org.apache.kafka.clients.NetworkClient";
+    static final int RECONNECT_WARNING_EVERY_S = 30;
+
     private static void quietLogging() {
         try {
             org.apache.logging.log4j.core.config.Configurator.setRootLevel(
@@ -858,7 +866,17 @@ public class consumer implements Callable<Integer> {
                 org.apache.logging.log4j.core.config.Configurator.setLevel(name,
                         org.apache.logging.log4j.Level.ERROR);
             }
-        } catch (LinkageError e) {
+            var context = (org.apache.logging.log4j.core.LoggerContext)
+                    org.apache.logging.log4j.LogManager.getContext(false);
+            var network = new org.apache.logging.log4j.core.config.LoggerConfig(
+                    KAFKA_NETWORK_LOGGER, org.apache.logging.log4j.Level.WARN, true);
+            // Log4j's token bucket: one warning, then one more per interval; errors pass.
+            network.addFilter(org.apache.logging.log4j.core.filter.BurstFilter.newBuilder()
+                    .setLevel(org.apache.logging.log4j.Level.WARN)
+                    .setRate(1f / RECONNECT_WARNING_EVERY_S).setMaxBurst(1).build());
+            context.getConfiguration().addLogger(KAFKA_NETWORK_LOGGER, network);
+            context.updateLoggers();
+        } catch (LinkageError | ClassCastException e) {
             // log4j-core absent: Spark's own defaults apply.
         }
     }

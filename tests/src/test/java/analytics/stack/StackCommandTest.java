@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import analytics.testkit.Ports;
 import analytics.testkit.Scripts;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.ServerAddress;
@@ -62,7 +63,7 @@ class StackCommandTest {
     @BeforeAll
     static void choosePortsAndStorage() {
         storage = tmp.resolve("storage");
-        int[] ports = freePorts(3);
+        int[] ports = Ports.free(3);
         kafkaPort = ports[0];
         controllerPort = ports[1];
         mongoPort = ports[2];
@@ -472,30 +473,6 @@ class StackCommandTest {
             return true;
         } catch (IOException e) {
             return false;
-        }
-    }
-
-    /** Distinct ports that were free a moment ago (all held open while choosing). */
-    static int[] freePorts(int count) {
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-                held.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } finally {
-            for (ServerSocket s : held) {
-                try {
-                    s.close();
-                } catch (IOException ignored) {
-                    // closing a probe socket
-                }
-            }
         }
     }
 }
