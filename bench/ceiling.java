@@ -52,7 +52,7 @@ import java.util.TreeMap;
  * stored (the benchmark topics hold none). No watermark: every event counts.
  *
  * <p>Usage: {@code ./jbang bench/ceiling.java --brokers H:P --topic T --mongo-uri URI --db DB
- * [--window 10m] [--slide 5m] [--bulk-size 50]}
+ * [--window 10m] [--slide 5m] [--bulk-size 1000]}
  *
  * <p>Prints one line {@code ceiling: N events, D documents, ... R events/s} where R is events
  * over the time from connecting to Kafka to the last acknowledged bulk (JVM start excluded;

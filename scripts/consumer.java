@@ -54,6 +54,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.mongodb.MongoSocketException;
 import com.mongodb.MongoTimeoutException;
+import com.mongodb.client.MongoDatabase;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -128,7 +129,7 @@ import static org.apache.spark.sql.functions.window;
  * <p>Usage: {@code consumer [--brokers host:port,...] [--topic name] [--checkpoint-base dir]
  * [--starting-offsets earliest|latest] [--mongo-uri uri] [--db name] [--window 10m]
  * [--slide 5m] [--watermark 10m] [--trigger 0s] [--max-offsets-per-trigger n]
- * [--min-partitions n] [--available-now] [--shuffle-partitions 1] [--bulk-size 50]
+ * [--min-partitions n] [--available-now] [--shuffle-partitions 1] [--bulk-size auto]
  * [--master local[*]] [--kafka-package gav] [--mongo-package gav] [--kafka-config file]
  * [-X key=value]...}
  *
@@ -283,10 +284,11 @@ public class consumer implements Callable<Integer> {
                     + "(default ${DEFAULT-VALUE}).")
     int shufflePartitions;
 
-    @Option(names = "--bulk-size", paramLabel = "N", defaultValue = "" + KpiWriter.BULK_SIZE,
-            description = "Documents per MongoDB bulk upsert (default ${DEFAULT-VALUE}; FerretDB "
-                    + "1.24 stalled on bulks of 100, MongoDB takes 1000 well).")
-    int bulkSize;
+    @Option(names = "--bulk-size", paramLabel = "N", defaultValue = "auto",
+            description = "Documents per MongoDB bulk upsert (default ${DEFAULT-VALUE}: "
+                    + KpiWriter.BULK_SIZE + ", or " + KpiWriter.FERRETDB_BULK_SIZE + " on "
+                    + "FerretDB, which stalled on bulks of 100).")
+    String bulkSize;
 
     @Option(names = "--kafka-config", paramLabel = "FILE",
             description = "Kafka consumer properties file (e.g. security.protocol, sasl.*, "
@@ -430,9 +432,7 @@ public class consumer implements Callable<Integer> {
         if (shufflePartitions < 1) {
             throw new IllegalArgumentException("--shuffle-partitions must be at least 1");
         }
-        if (bulkSize < 1) {
-            throw new IllegalArgumentException("--bulk-size must be at least 1");
-        }
+        int bulk = bulkSize(bulkSize);
         if (connectAttempts < 1) {
             throw new IllegalArgumentException("--connect-attempts must be at least 1");
         }
@@ -441,8 +441,25 @@ public class consumer implements Callable<Integer> {
                 : Paths.get(checkpointBase);
         return new Settings(brokers, topic, base.toAbsolutePath().normalize(), so, mongoUri, db,
                 master, kafkaPackage, mongoPackage, w, sl, wm, tr, maxOffsetsPerTrigger,
-                minPartitions, availableNow, shufflePartitions, bulkSize, connectAttempts,
+                minPartitions, availableNow, shufflePartitions, bulk, connectAttempts,
                 quietSpark, kafkaSettings(kafkaConfig, kafkaOverrides));
+    }
+
+    /** {@code auto} is 0 (the server decides, {@link KpiWriter#defaultBulkSize}), else N >= 1. */
+    static int bulkSize(String text) {
+        if (text.equals("auto")) {
+            return 0;
+        }
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("--bulk-size: expected auto or a number of at "
+                + "least 1, got '" + text + "'");
     }
 
     /**
@@ -577,10 +594,11 @@ public class consumer implements Callable<Integer> {
                 return BoxedUnit.UNIT;
             });
             System.out.printf("consumer: reading %s from %s (%s), windows %s sliding %s, "
-                            + "watermark %s, into %s/%s; checkpoint %s%n", s.topic(), s.brokers(),
+                            + "watermark %s, into %s/%s (bulks of %d); checkpoint %s%n",
+                    s.topic(), s.brokers(),
                     resuming ? "resuming from the checkpoint" : s.startingOffsets(),
                     format(s.window()), format(s.slide()), format(s.watermark()),
-                    Secrets.maskUri(s.mongoUri()), s.db(), s.checkpoint());
+                    Secrets.maskUri(s.mongoUri()), s.db(), running.bulkSize(), s.checkpoint());
             query.awaitTermination();
             System.out.println("consumer: " + (stopping.get() ? "stopped" : "done") + ": "
                     + running.progress().summary());
@@ -884,9 +902,12 @@ public class consumer implements Callable<Integer> {
     // ---------------------------------------------------------------------------------------
     // The query
 
-    /** A started query with its progress reporter; closing stops both. */
-    public record Running(StreamingQuery query, ProgressReporter progress, SparkSession spark)
-            implements AutoCloseable {
+    /**
+     * A started query with its progress reporter and the bulk size its writes use; closing
+     * stops both.
+     */
+    public record Running(StreamingQuery query, ProgressReporter progress, SparkSession spark,
+                          int bulkSize) implements AutoCloseable {
         @Override
         public void close() {
             stopQuietly(query);
@@ -899,15 +920,17 @@ public class consumer implements Callable<Integer> {
      * the settings.
      */
     public static Running start(SparkSession spark, Settings s) {
-        KpiSchema.ensureIndexes(MongoConnections.shared(s.mongoUri()).getDatabase(s.db()));
+        MongoDatabase db = MongoConnections.shared(s.mongoUri()).getDatabase(s.db());
+        KpiSchema.ensureIndexes(db);
+        int bulk = s.bulkSize() > 0 ? s.bulkSize() : KpiWriter.defaultBulkSize(db);
         LongAccumulator invalid = spark.sparkContext().longAccumulator("invalid-records");
         LongAccumulator written = spark.sparkContext().longAccumulator("documents-written");
-        DeadLetters deadLetters = new MongoDeadLetters(s.mongoUri(), s.db(), s.bulkSize());
+        DeadLetters deadLetters = new MongoDeadLetters(s.mongoUri(), s.db(), bulk);
         Dataset<Row> counts = windowCounts(kafkaSource(spark, s), s, deadLetters, invalid);
         ProgressReporter reporter = new ProgressReporter(s, invalid, written);
         StreamingQuery q = start(counts, reporter.wrap(
-                mongoSink(s.mongoUri(), s.db(), s.bulkSize(), written)), s, spark, reporter);
-        return new Running(q, reporter, spark);
+                mongoSink(s.mongoUri(), s.db(), bulk, written)), s, spark, reporter);
+        return new Running(q, reporter, spark, bulk);
     }
 
     /** Stage 1, source: the topic's records (value, topic, partition, offset, timestamp). */

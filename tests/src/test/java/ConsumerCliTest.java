@@ -46,6 +46,8 @@ class ConsumerCliTest {
         assertEquals("local[*]", s.master());
         assertEquals(0, s.minPartitions(), "a task per topic partition");
         assertEquals(1, s.shufflePartitions());
+        assertEquals(0, s.bulkSize(), "auto: the server decides");
+        assertEquals(500, consumer.parse("--bulk-size", "500").bulkSize());
     }
 
     @Test
@@ -63,6 +65,7 @@ class ConsumerCliTest {
             {"--window", "ten"}, {"--slide", "20m"}, {"--starting-offsets", "middle"},
             {"--mongo-uri", "http://x"}, {"--max-offsets-per-trigger", "-1"},
             {"--min-partitions", "-1"}, {"--shuffle-partitions", "0"}, {"--no-such"},
+            {"--bulk-size", "0"}, {"--bulk-size", "many"},
             {"-X", "no.such.setting=1"}, {"-X", "max.poll.records=many"},
             {"-X", "auto.offset.reset=latest"}, {"-X", "bootstrap.servers=other:9092"},
             {"--kafka-config", "/no/such/client.properties"}}) {

@@ -84,6 +84,11 @@ class ConsumerCrashRecoveryTest {
                 stopped.output());
         assertFalse(stopped.output().contains("Exception"), stopped.output());
         assertTrue(stopped.stdout().contains("consumer: stopped: "), stopped.output());
+        boolean ferretDb = db.runCommand(new org.bson.Document("buildInfo", 1))
+                .containsKey("ferretdbVersion");
+        assertTrue(stopped.stdout().contains("(bulks of " + (ferretDb ? 50 : 1000) + ")"),
+                "the bulk size suits the server (FerretDB: " + ferretDb + ")\n"
+                + stopped.output());
         assertFalse(Files.exists(base.resolve("interactions/.consumer.lock")),
                 "a clean stop releases the lock");
 

@@ -59,6 +59,8 @@ class ConsumerKafkaOutageTest {
                     "--checkpoint-base", tmp.resolve("ck").toString(), "--trigger", "1s",
                     "--master", "local[2]")) {
                 awaitCounted(consumer, db, before.size());
+                assertTrue(consumer.stdout().contains("(bulks of 1000)"),
+                        "mongo-java-server takes the default bulk size\n" + printed(consumer));
 
                 ProcessHandle kafka = ProcessHandle.of(Long.parseLong(Files.readString(
                         tmp.resolve("stack/run/kafka.pid")).trim())).orElseThrow();
