@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Against the Mongo server of {@code MONGO_URI} (CI sets it; skipped locally without it). */
 class KpiWriterTest {
@@ -76,6 +79,40 @@ class KpiWriterTest {
         assertTrue(d.get(KpiSchema.TOTAL) instanceof Integer);
         assertEquals(List.of("_id", "user_id", "total_interactions", "window_start",
                 "window_end"), new ArrayList<>(d.keySet()));
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void bothCollectionsAreWrittenInFullThroughQueuesSmallerThanTheBatch() {
+        // Bulks of 10, at most 2 queued per collection: the reading thread waits for room.
+        KpiWriter w = new KpiWriter(db, 10, 20);
+        List<WindowCount> batch = counts(600, 5);
+        assertEquals(600, w.writeCounts(batch.iterator()));
+        for (Aggregate a : Aggregate.values()) {
+            List<Document> docs = db.getCollection(a.collection()).find()
+                    .into(new ArrayList<>());
+            assertEquals(300, docs.size(), a.collection());
+            assertTrue(docs.stream().allMatch(d -> d.getInteger(KpiSchema.TOTAL) == 5));
+        }
+        assertEquals(0, w.writeCounts(List.<WindowCount>of().iterator()));
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aBulkThatFailsIsThrownToTheCaller() {
+        // Another document already holds one window's unique key under another _id: the
+        // upsert of that window is refused by the unique index, whatever thread writes it.
+        WindowCount taken = new WindowCount(Aggregate.USER, "k40", 24_000_000L, 24_600_000L, 1);
+        db.getCollection(Aggregate.USER.collection())
+                .insertOne(taken.toDocument().append("_id", "someone else"));
+        KpiWriter w = new KpiWriter(db, 10, 20);
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> w.writeCounts(counts(600, 5).iterator()));
+        // The driver's own exception, as raised in the writer thread: MongoBulkWriteException
+        // (FerretDB 1.24's reply to that bulk lacks its "n", so the driver raises a
+        // BsonInvalidOperationException there).
+        assertTrue(e instanceof MongoBulkWriteException
+                || e instanceof org.bson.BsonInvalidOperationException, e.toString());
     }
 
     @Test
