@@ -1023,6 +1023,7 @@ public class consumer implements Callable<Integer> {
         // emits them in hash order otherwise.
         // The order key is a column, computed once per row: as a sort expression Spark would
         // compute it at every comparison (~2 s more for a 374k-row batch, bench/RESULTS.md).
+        // KpiWriter writes the two collections at the same time, a thread each.
         return (batch, batchId) -> batch.withColumn(ORDER_KEY, concat_ws("|", col("key"),
                         unix_millis(col(KpiSchema.WINDOW_START)).cast("string"),
                         unix_millis(col(KpiSchema.WINDOW_END)).cast("string")))

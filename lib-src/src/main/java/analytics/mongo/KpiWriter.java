@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * Idempotent writes: every document is a whole-document replace with {@code upsert=true},
  * filtered by its unique key. Writing the same rows twice leaves the collection as writing
  * them once, so a replayed micro-batch (after a crash, or a retry of a failed bulk) changes
- * nothing. Bulks are unordered and of at most {@code bulkSize} documents.
+ * nothing. Bulks are unordered and of at most {@code bulkSize} documents; the window counts
+ * of each collection are written by a thread of their own ({@link #writeCounts}).
  */
 public final class KpiWriter {
     /**
