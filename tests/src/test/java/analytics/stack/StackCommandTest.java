@@ -240,35 +240,32 @@ class StackCommandTest {
     @Test
     @Order(3)
     void autoBackendKeepsTheServerWhoseDataIsInStorage() throws Exception {
-        // A storage of its own: the shared one holds the first tests' data.
-        Path own = tmp.resolve("storage-h2");
-        Scripts.Result first = stackIn(own, UP, kafkaPort, mongoPort, "up",
-            "--mongo-backend", "mongo-java-server");
-        try {
-            assertEquals(0, first.exitCode(), first.output());
-            assertEquals(1, insertAndCount());
-        } finally {
-            assertEquals(0, stackIn(own, QUICK, kafkaPort, mongoPort, "down").exitCode());
-        }
-        Scripts.Result auto = stackIn(own, UP, kafkaPort, mongoPort, "up");
-        try {
-            assertEquals(0, auto.exitCode(), auto.output());
-            assertTrue(auto.stdout().contains("Mongo backend: mongo-java-server"), auto.output());
-            assertTrue(auto.stdout().contains("auto: its data is in "
-                + own.resolve("mongo/mongo-java-server")), auto.output());
-            assertEquals(2, insertAndCount(), "the document of the first run is kept");
-        } finally {
-            assertEquals(0, stackIn(own, QUICK, kafkaPort, mongoPort, "down").exitCode());
-        }
+        String auto = upTwiceKeepingData("mongo-java-server", UP);
+        assertTrue(auto.contains("Mongo backend: mongo-java-server"), auto);
+        assertTrue(auto.contains("auto: its data is in "
+            + tmp.resolve("storage-mongo-java-server/mongo/mongo-java-server")), auto);
     }
 
     @Test
     @Order(3)
     void autoBackendKeepsFerretDbWhoseDataIsInStorageAndSaysItIsSlow() throws Exception {
         assumeTrue(onPath("go"), "Go is needed to build FerretDB");
-        Path own = tmp.resolve("storage-ferretdb");
-        Scripts.Result first = stackIn(own, FERRETDB_UP, kafkaPort, mongoPort, "up",
-            "--mongo-backend", "ferretdb");
+        String auto = upTwiceKeepingData("ferretdb", FERRETDB_UP);
+        assertTrue(auto.contains("Mongo backend: FerretDB v1.24.2 with SQLite (auto: its data "
+            + "is in " + tmp.resolve("storage-ferretdb/mongo/ferretdb") + ")"), auto);
+        assertTrue(auto.contains("Note: FerretDB 1.24 scans a whole collection for every "
+            + "update"), auto);
+    }
+
+    /**
+     * On a storage folder of its own (the shared one holds the first tests' data): 'up' with
+     * {@code backend}, a document, 'down', then 'up' with auto, which must find the document
+     * again. Returns what the second 'up' printed.
+     */
+    private static String upTwiceKeepingData(String backend, Duration firstUp) {
+        Path own = tmp.resolve("storage-" + backend);
+        Scripts.Result first = stackIn(own, firstUp, kafkaPort, mongoPort, "up",
+            "--mongo-backend", backend);
         try {
             assertEquals(0, first.exitCode(), first.output());
             assertEquals(1, insertAndCount());
@@ -278,12 +275,8 @@ class StackCommandTest {
         Scripts.Result auto = stackIn(own, UP, kafkaPort, mongoPort, "up");
         try {
             assertEquals(0, auto.exitCode(), auto.output());
-            assertTrue(auto.stdout().contains("Mongo backend: FerretDB v1.24.2 with SQLite "
-                + "(auto: its data is in " + own.resolve("mongo/ferretdb") + ")"),
-                auto.output());
-            assertTrue(auto.stdout().contains("Note: FerretDB 1.24 scans a whole collection "
-                + "for every update"), auto.output());
             assertEquals(2, insertAndCount(), "the document of the first run is kept");
+            return auto.stdout();
         } finally {
             assertEquals(0, stackIn(own, QUICK, kafkaPort, mongoPort, "down").exitCode());
         }
