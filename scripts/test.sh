@@ -55,10 +55,9 @@ else
   storage=${TEST_STACK_STORAGE:-$root/storage/test-stack}
   stack_args=(--storage "$storage" --kafka-port "$kport" --kafka-controller-port "$cport"
     --mongo-port "$mport")
-  up_args=(--mongo-backend "$TEST_MONGO_BACKEND")
   say "starting the test stack (storage $storage)"
   started_stack=("${stack_args[@]}")
-  ./jbang stack up "${stack_args[@]}" "${up_args[@]}"
+  ./jbang stack up "${stack_args[@]}" --mongo-backend "$TEST_MONGO_BACKEND"
   export KAFKA_BOOTSTRAP="localhost:$kport"
   export MONGO_URI="mongodb://localhost:$mport"
 fi

@@ -28,6 +28,8 @@ public final class StopSignals implements AutoCloseable {
     private static final List<String> SIGNALS = List.of("INT", "TERM");
 
     private final Map<Object, Object> previous = new LinkedHashMap<>();
+    /** {@code Signal.handle(Signal, SignalHandler)}, found when installing. */
+    private Method handle;
     private volatile Thread stopper;
 
     private StopSignals() {
@@ -46,7 +48,7 @@ public final class StopSignals implements AutoCloseable {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Method handle = signalClass.getMethod("handle", signalClass, handlerClass);
+            s.handle = signalClass.getMethod("handle", signalClass, handlerClass);
             Method number = signalClass.getMethod("getNumber");
             Object handler = Proxy.newProxyInstance(handlerClass.getClassLoader(),
                     new Class<?>[] {handlerClass}, (proxy, method, args) -> {
@@ -67,7 +69,7 @@ public final class StopSignals implements AutoCloseable {
             for (String name : SIGNALS) {
                 Object signal = signalClass.getConstructor(String.class).newInstance(name);
                 try {
-                    s.previous.put(signal, handle.invoke(null, signal, handler));
+                    s.previous.put(signal, s.handle.invoke(null, signal, handler));
                 } catch (java.lang.reflect.InvocationTargetException e) {
                     // This signal is the JVM's or ignored by the parent: its default stays.
                 }
@@ -102,9 +104,7 @@ public final class StopSignals implements AutoCloseable {
     public void close() {
         previous.forEach((signal, handler) -> {
             try {
-                Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-                signal.getClass().getMethod("handle", signal.getClass(), handlerClass)
-                        .invoke(null, signal, handler);
+                handle.invoke(null, signal, handler);
             } catch (ReflectiveOperationException | RuntimeException e) {
                 // Installed above through the same methods: nothing to put back otherwise.
             }

@@ -121,7 +121,6 @@ public final class MongoConnections {
         return full < 0 ? line : line.substring(0, full).strip();
     }
 
-
     /** Closes every shared client. */
     public static void closeAll() {
         SHARED.values().forEach(c -> {
