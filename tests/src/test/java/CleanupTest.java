@@ -3,10 +3,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import analytics.checkpoint.CheckpointLock;
 import analytics.core.InteractionEvent;
-import analytics.core.Windows;
-import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
-import analytics.testkit.GroundTruth;
 import analytics.testkit.Scripts;
 import analytics.testkit.StackExtension;
 import analytics.testkit.TestStack;
@@ -107,11 +104,8 @@ class CleanupTest {
         ConsumerFixtures.send(stack.kafkaBootstrap(), topic, ConsumerFixtures.encode(second));
         drain(stack, topic, dbName, base);
 
-        GroundTruth truth = GroundTruth.fromTopic(stack.kafkaBootstrap(), topic,
-                new Windows(analytics.core.Defaults.WINDOW, analytics.core.Defaults.SLIDE));
-        MongoDatabase db = stack.mongo().getDatabase(dbName);
-        assertEquals(truth.users(), ConsumerFixtures.stored(db, Aggregate.USER));
-        assertEquals(truth.items(), ConsumerFixtures.stored(db, Aggregate.ITEM));
+        ConsumerFixtures.assertStoredEqualsTruth(stack.kafkaBootstrap(), topic,
+                ConsumerFixtures.DEFAULT_WINDOWS, stack.mongo().getDatabase(dbName));
     }
 
     @Test

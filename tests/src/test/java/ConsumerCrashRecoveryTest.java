@@ -3,10 +3,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import analytics.core.InteractionEvent;
-import analytics.core.Windows;
 import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
-import analytics.testkit.GroundTruth;
 import analytics.testkit.Scripts;
 import analytics.testkit.StackExtension;
 import analytics.testkit.TestStack;
@@ -25,16 +23,12 @@ class ConsumerCrashRecoveryTest {
 
     @Test
     void killNineMidStreamThenRestartStaysExact(TestStack stack) throws Exception {
-        String topic = stack.createTopic(3);
-        String dbName = stack.newDatabaseName();
-        List<InteractionEvent> events = ConsumerFixtures.events(3000, ConsumerFixtures.T0,
-                Duration.ofMinutes(60), 40, 25, 99);
-        ConsumerFixtures.send(stack.kafkaBootstrap(), topic, ConsumerFixtures.encode(events));
-        Path base = ConsumerFixtures.tempDir("ck-crash-");
-        String[] args = {"--brokers", stack.kafkaBootstrap(), "--topic", topic,
-            "--mongo-uri", stack.mongoUri(), "--db", dbName, "--checkpoint-base",
-            base.toString(), "--max-offsets-per-trigger", "150", "--master", "local[2]"};
-        MongoDatabase db = stack.mongo().getDatabase(dbName);
+        Fixture f = fixture(stack, 3, ConsumerFixtures.events(3000, ConsumerFixtures.T0,
+                Duration.ofMinutes(60), 40, 25, 99), "ck-crash-", 150);
+        String topic = f.topic();
+        Path base = f.base();
+        String[] args = f.args();
+        MongoDatabase db = f.db();
 
         try (Scripts.Running first = Scripts.start("consumer", args)) {
             awaitBatchesWithData(first, db, 3);
@@ -54,25 +48,19 @@ class ConsumerCrashRecoveryTest {
         assertFalse(Files.exists(base.resolve("interactions/.consumer.lock")),
                 "a clean exit releases the lock");
 
-        GroundTruth truth = GroundTruth.fromTopic(stack.kafkaBootstrap(), topic,
-                new Windows(analytics.core.Defaults.WINDOW, analytics.core.Defaults.SLIDE));
-        assertEquals(truth.users(), ConsumerFixtures.stored(db, Aggregate.USER));
-        assertEquals(truth.items(), ConsumerFixtures.stored(db, Aggregate.ITEM));
+        ConsumerFixtures.assertStoredEqualsTruth(stack.kafkaBootstrap(), topic,
+                ConsumerFixtures.DEFAULT_WINDOWS, db);
     }
 
     @Test
     void sigtermMidStreamStopsCleanlyWithExitZeroAndARestartStaysExact(TestStack stack)
             throws Exception {
-        String topic = stack.createTopic(2);
-        String dbName = stack.newDatabaseName();
-        List<InteractionEvent> events = ConsumerFixtures.events(2000, ConsumerFixtures.T0,
-                Duration.ofMinutes(40), 30, 20, 7);
-        ConsumerFixtures.send(stack.kafkaBootstrap(), topic, ConsumerFixtures.encode(events));
-        Path base = ConsumerFixtures.tempDir("ck-term-");
-        String[] args = {"--brokers", stack.kafkaBootstrap(), "--topic", topic,
-            "--mongo-uri", stack.mongoUri(), "--db", dbName, "--checkpoint-base",
-            base.toString(), "--max-offsets-per-trigger", "200", "--master", "local[2]"};
-        MongoDatabase db = stack.mongo().getDatabase(dbName);
+        Fixture f = fixture(stack, 2, ConsumerFixtures.events(2000, ConsumerFixtures.T0,
+                Duration.ofMinutes(40), 30, 20, 7), "ck-term-", 200);
+        String topic = f.topic();
+        Path base = f.base();
+        String[] args = f.args();
+        MongoDatabase db = f.db();
 
         Scripts.Result stopped;
         try (Scripts.Running first = Scripts.start("consumer", args)) {
@@ -99,10 +87,25 @@ class ConsumerCrashRecoveryTest {
         assertTrue(second.stderr().contains("consumer: this checkpoint keeps 1 shuffle partition "
                 + "(Spark fixes the number at the first batch), not the 2 of "
                 + "--shuffle-partitions"), second.output());
-        GroundTruth truth = GroundTruth.fromTopic(stack.kafkaBootstrap(), topic,
-                new Windows(analytics.core.Defaults.WINDOW, analytics.core.Defaults.SLIDE));
-        assertEquals(truth.users(), ConsumerFixtures.stored(db, Aggregate.USER));
-        assertEquals(truth.items(), ConsumerFixtures.stored(db, Aggregate.ITEM));
+        ConsumerFixtures.assertStoredEqualsTruth(stack.kafkaBootstrap(), topic,
+                ConsumerFixtures.DEFAULT_WINDOWS, db);
+    }
+
+    /** A topic holding the events, a fresh database and checkpoint, the consumer's flags. */
+    private record Fixture(String topic, Path base, String[] args, MongoDatabase db) {
+    }
+
+    private static Fixture fixture(TestStack stack, int partitions, List<InteractionEvent> events,
+                                   String checkpointPrefix, int maxOffsetsPerTrigger) {
+        String topic = stack.createTopic(partitions);
+        String dbName = stack.newDatabaseName();
+        ConsumerFixtures.send(stack.kafkaBootstrap(), topic, ConsumerFixtures.encode(events));
+        Path base = ConsumerFixtures.tempDir(checkpointPrefix);
+        String[] args = {"--brokers", stack.kafkaBootstrap(), "--topic", topic,
+            "--mongo-uri", stack.mongoUri(), "--db", dbName, "--checkpoint-base",
+            base.toString(), "--max-offsets-per-trigger", "" + maxOffsetsPerTrigger,
+            "--master", "local[2]"};
+        return new Fixture(topic, base, args, stack.mongo().getDatabase(dbName));
     }
 
     /** Waits until the running consumer has recorded {@code n} micro-batches with data. */

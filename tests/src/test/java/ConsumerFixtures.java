@@ -1,9 +1,13 @@
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import analytics.core.Defaults;
 import analytics.core.EventCodec;
 import analytics.core.InteractionEvent;
 import analytics.core.InteractionType;
+import analytics.core.Windows;
 import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
+import analytics.testkit.GroundTruth;
 import analytics.testkit.TestStack;
 import analytics.testkit.Topics;
 import analytics.testkit.WindowKey;
@@ -107,6 +111,21 @@ final class ConsumerFixtures {
             }
         }
         return out;
+    }
+
+    /** The consumer's default windows: 10 minutes sliding every 5. */
+    static final Windows DEFAULT_WINDOWS = new Windows(Defaults.WINDOW, Defaults.SLIDE);
+
+    /**
+     * Computes the topic's ground truth independently and checks that the stored documents of
+     * both aggregates equal it; returns it for further checks.
+     */
+    static GroundTruth assertStoredEqualsTruth(String bootstrap, String topic, Windows windows,
+                                               MongoDatabase db) {
+        GroundTruth truth = GroundTruth.fromTopic(bootstrap, topic, windows);
+        assertEquals(truth.users(), stored(db, Aggregate.USER));
+        assertEquals(truth.items(), stored(db, Aggregate.ITEM));
+        return truth;
     }
 
     /** Polls {@code condition} every 200 ms until true; fails after {@code timeout}. */

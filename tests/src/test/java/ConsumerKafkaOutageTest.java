@@ -1,10 +1,7 @@
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import analytics.core.Defaults;
 import analytics.core.InteractionEvent;
-import analytics.core.Windows;
-import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
 import analytics.testkit.GroundTruth;
 import analytics.testkit.Ports;
@@ -87,11 +84,9 @@ class ConsumerKafkaOutageTest {
                         + OUTAGE.toSeconds() + " s (one per 30 s expected)\n" + duringOutage);
             }
             assertEquals(0, stopped.exitCode(), stopped.output());
-            GroundTruth truth = GroundTruth.fromTopic(brokers, topic,
-                    new Windows(Defaults.WINDOW, Defaults.SLIDE));
+            GroundTruth truth = ConsumerFixtures.assertStoredEqualsTruth(brokers, topic,
+                    ConsumerFixtures.DEFAULT_WINDOWS, db);
             assertEquals(before.size() + after.size(), truth.events().size());
-            assertEquals(truth.users(), ConsumerFixtures.stored(db, Aggregate.USER));
-            assertEquals(truth.items(), ConsumerFixtures.stored(db, Aggregate.ITEM));
         } finally {
             stackCommand("down", stack);
         }

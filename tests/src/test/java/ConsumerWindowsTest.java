@@ -3,12 +3,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import analytics.core.InteractionEvent;
 import analytics.core.Windows;
-import analytics.mongo.Aggregate;
 import analytics.mongo.ProgressRecord;
 import analytics.testkit.GroundTruth;
 import analytics.testkit.StackExtension;
 import analytics.testkit.TestStack;
-import com.mongodb.client.MongoDatabase;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -68,11 +66,8 @@ class ConsumerWindowsTest {
             }
         }
 
-        GroundTruth truth = GroundTruth.fromTopic(stack.kafkaBootstrap(), topic,
-                new Windows(s.window(), s.slide()));
-        MongoDatabase db = stack.mongo().getDatabase(dbName);
-        assertEquals(truth.users(), ConsumerFixtures.stored(db, Aggregate.USER));
-        assertEquals(truth.items(), ConsumerFixtures.stored(db, Aggregate.ITEM));
+        GroundTruth truth = ConsumerFixtures.assertStoredEqualsTruth(stack.kafkaBootstrap(),
+                topic, new Windows(s.window(), s.slide()), stack.mongo().getDatabase(dbName));
         assertEquals(events.size(), truth.events().size());
     }
 }
