@@ -1,6 +1,11 @@
 package analytics.mongo;
 
+import analytics.core.Secrets;
 import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoNodeIsRecoveringException;
+import com.mongodb.MongoNotPrimaryException;
+import com.mongodb.MongoSocketException;
+import com.mongodb.MongoTimeoutException;
 import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
@@ -10,10 +15,12 @@ import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.WriteModel;
 import org.bson.Document;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -22,13 +29,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Idempotent writes: every document is a whole-document replace with {@code upsert=true},
  * filtered by its unique key. Writing the same rows twice leaves the collection as writing
  * them once, so a replayed micro-batch (after a crash, or a retry of a failed bulk) changes
  * nothing. Bulks are unordered and of at most {@code bulkSize} documents; the window counts
- * of each collection are written by a thread of their own ({@link #writeCounts}).
+ * of each collection are written by a thread of their own ({@link #writeCounts}). A bulk the
+ * server does not answer is sent again for up to {@link #OUTAGE_PATIENCE}.
  */
 public final class KpiWriter {
     /**
@@ -43,12 +52,20 @@ public final class KpiWriter {
      */
     public static final int FERRETDB_BULK_SIZE = 50;
     private static final int MAX_ATTEMPTS = 3;
+    /**
+     * How long a bulk is sent again while MongoDB does not answer, from the first failure: about
+     * as long as Spark's Kafka source waits for a broker (README: Troubleshooting), so a server
+     * restart under a running consumer is ridden out. Past it the failure is thrown.
+     */
+    public static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(3);
     private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
     private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
 
     private final MongoDatabase db;
     private final int bulkSize;
     private final int queuedBulks;
+    private final Duration patience;
+    private final Consumer<String> warnings;
 
     /** A writer with the bulk size that suits the server ({@link #defaultBulkSize}). */
     public KpiWriter(MongoDatabase db) {
@@ -61,12 +78,23 @@ public final class KpiWriter {
 
     /** As {@link #KpiWriter(MongoDatabase, int)}, with at most {@code queued} counts queued. */
     KpiWriter(MongoDatabase db, int bulkSize, int queued) {
+        this(db, bulkSize, queued, OUTAGE_PATIENCE, System.err::println);
+    }
+
+    /**
+     * As {@link #KpiWriter(MongoDatabase, int, int)}, sending bulks again for {@code patience}
+     * while the server does not answer, and saying so to {@code warnings}.
+     */
+    KpiWriter(MongoDatabase db, int bulkSize, int queued, Duration patience,
+              Consumer<String> warnings) {
         if (bulkSize < 1) {
             throw new IllegalArgumentException("bulk size must be positive: " + bulkSize);
         }
         this.db = db;
         this.bulkSize = bulkSize;
         this.queuedBulks = Math.max(2, queued / bulkSize);
+        this.patience = patience;
+        this.warnings = warnings;
     }
 
     /**
@@ -200,13 +228,22 @@ public final class KpiWriter {
         return written + flush(c, bulk);
     }
 
-    /** Writes and clears {@code bulk}. */
-    private static int flush(MongoCollection<Document> c, List<WriteModel<Document>> bulk) {
+    /**
+     * Writes and clears {@code bulk}. A bulk the server did not take because it stopped
+     * answering (a restart, a failover, a cut network) is sent again, waiting 1, 2, 4 … (at most
+     * 10) seconds between attempts, until {@link #patience} has passed since the first failure;
+     * each attempt also waits the client's server selection (30 s for the shared clients). Every
+     * write is idempotent, so a bulk half-applied before the failure is simply completed.
+     */
+    private int flush(MongoCollection<Document> c, List<WriteModel<Document>> bulk) {
         if (bulk.isEmpty()) {
             return 0;
         }
         int n = bulk.size();
-        for (int attempt = 1; ; attempt++) {
+        int duplicateRetries = 0;
+        long firstFailure = 0;
+        long backoffMs = 1000;
+        while (true) {
             try {
                 c.bulkWrite(bulk, UNORDERED);
                 bulk.clear();
@@ -214,10 +251,36 @@ public final class KpiWriter {
             } catch (MongoBulkWriteException e) {
                 // Two upserts of a new key racing each other may both try to insert: one gets a
                 // duplicate key error; the write is idempotent, so run the whole bulk again.
-                if (attempt >= MAX_ATTEMPTS || !onlyDuplicateKeys(e)) {
+                if (++duplicateRetries >= MAX_ATTEMPTS || !onlyDuplicateKeys(e)) {
                     throw e;
                 }
+            } catch (MongoSocketException | MongoTimeoutException | MongoNotPrimaryException
+                     | MongoNodeIsRecoveringException e) {
+                long now = System.nanoTime();
+                if (firstFailure == 0) {
+                    firstFailure = now;
+                }
+                long waited = now - firstFailure;
+                if (waited + TimeUnit.MILLISECONDS.toNanos(backoffMs) > patience.toNanos()) {
+                    throw e;
+                }
+                warnings.accept(String.format(Locale.ROOT, "MongoDB is not answering (%s): %d "
+                        + "documents for %s sent again in %d s (%d s of at most %d s)",
+                        Secrets.mask(MongoConnections.reason(e)), n,
+                        c.getNamespace().getCollectionName(), backoffMs / 1000,
+                        TimeUnit.NANOSECONDS.toSeconds(waited), patience.toSeconds()));
+                sleep(backoffMs);
+                backoffMs = Math.min(backoffMs * 2, 10_000);
             }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for MongoDB", e);
         }
     }
 

@@ -4,13 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.mongodb.ConnectionString;
 import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoTimeoutException;
+import com.mongodb.ServerAddress;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoDatabase;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
@@ -95,6 +104,67 @@ class KpiWriterTest {
             assertTrue(docs.stream().allMatch(d -> d.getInteger(KpiSchema.TOTAL) == 5));
         }
         assertEquals(0, w.writeCounts(List.<WindowCount>of().iterator()));
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void bulksSentWhileTheServerIsDownAreWrittenOnceItIsBack() throws Exception {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        CountDownLatch warned = new CountDownLatch(1);
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try (SwitchableProxy proxy = proxyToTheServer();
+             MongoClient viaProxy = MongoConnections.open(uriThrough(proxy),
+                     Duration.ofMillis(500))) {
+            KpiWriter w = new KpiWriter(viaProxy.getDatabase(db.getName()), 10, 20,
+                    Duration.ofMinutes(2), line -> {
+                        warnings.add(line);
+                        warned.countDown();
+                    });
+            Future<Long> written = caller.submit(() -> w.writeCounts(counts(100, 3).iterator()));
+            assertTrue(warned.await(1, TimeUnit.MINUTES), "no retry was reported");
+            proxy.open();
+            assertEquals(100, written.get(2, TimeUnit.MINUTES));
+        } finally {
+            caller.shutdownNow();
+        }
+        for (Aggregate a : Aggregate.values()) {
+            List<Document> docs = db.getCollection(a.collection()).find()
+                    .into(new ArrayList<>());
+            assertEquals(50, docs.size(), a.collection());
+            assertTrue(docs.stream().allMatch(d -> d.getInteger(KpiSchema.TOTAL) == 3));
+        }
+        assertTrue(warnings.get(0).startsWith("MongoDB is not answering ("), warnings.get(0));
+        assertTrue(warnings.get(0).contains("sent again in 1 s"), warnings.get(0));
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aServerThatStaysDownFailsTheWriteOnceThePatienceIsOver() throws Exception {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        try (SwitchableProxy proxy = proxyToTheServer();
+             MongoClient viaProxy = MongoConnections.open(uriThrough(proxy),
+                     Duration.ofMillis(500))) {
+            KpiWriter w = new KpiWriter(viaProxy.getDatabase(db.getName()), 10, 20,
+                    Duration.ofSeconds(2), warnings::add);
+            assertThrows(MongoTimeoutException.class,
+                    () -> w.writeCounts(counts(100, 3).iterator()));
+        }
+        assertTrue(!warnings.isEmpty(), "the writer tried again before giving up");
+    }
+
+    /** A proxy, closed for now, to the server of {@code MONGO_URI}. */
+    private static SwitchableProxy proxyToTheServer() throws IOException {
+        ServerAddress server = new ServerAddress(
+                new ConnectionString(System.getenv("MONGO_URI")).getHosts().get(0));
+        return new SwitchableProxy(server.getHost(), server.getPort());
+    }
+
+    /** {@code MONGO_URI} with its host replaced by the proxy's. */
+    private static String uriThrough(SwitchableProxy proxy) {
+        String uri = System.getenv("MONGO_URI");
+        String host = new ConnectionString(uri).getHosts().get(0);
+        return uri.replaceFirst(java.util.regex.Pattern.quote(host),
+                "127.0.0.1:" + proxy.port());
     }
 
     @Test
