@@ -8,10 +8,12 @@ import analytics.core.Windows;
 import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
 import analytics.testkit.GroundTruth;
+import analytics.testkit.Scripts;
 import analytics.testkit.TestStack;
 import analytics.testkit.Topics;
 import analytics.testkit.WindowKey;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -142,6 +144,35 @@ final class ConsumerFixtures {
                 throw new AssertionError("interrupted waiting for " + what);
             }
         }
+    }
+
+    /** Waits until the consumer's micro-batches have read {@code rows} records in all. */
+    static void awaitCounted(Scripts.Running consumer, MongoDatabase db, long rows) {
+        await(Duration.ofMinutes(5), rows + " records counted", () -> {
+            if (!consumer.process().isAlive()) {
+                throw new AssertionError("consumer exited early\n" + printed(consumer));
+            }
+            long n = 0;
+            for (Document d : db.getCollection(KpiSchema.PROGRESS_COLLECTION)
+                    .find(Filters.gt("input_rows", 0))) {
+                n += ((Number) d.get("input_rows")).longValue();
+            }
+            return n >= rows;
+        });
+    }
+
+    /** What a running script printed so far, standard output then standard error. */
+    static String printed(Scripts.Running r) {
+        return r.stdout() + r.stderr();
+    }
+
+    /** Runs {@code ./jbang stack <subcommand>} with the stack's flags and {@code extra}. */
+    static Scripts.Result stackCommand(String subcommand, String[] stack, String... extra) {
+        String[] args = new String[1 + stack.length + extra.length];
+        args[0] = subcommand;
+        System.arraycopy(stack, 0, args, 1, stack.length);
+        System.arraycopy(extra, 0, args, 1 + stack.length, extra.length);
+        return Scripts.run(Duration.ofMinutes(5), "stack", args);
     }
 
     static Path tempDir(String prefix) {
