@@ -689,10 +689,10 @@ public class consumer implements Callable<Integer> {
         }
     }
 
-    /** One masked line: the root cause's class and first message line. */
     /**
-     * One line for a failed query: the server to blame when a server stopped answering (its
-     * driver's own retries are over by then), else the root cause. Nothing is lost either way:
+     * One line for a failed query: the server to blame when a server stopped answering (the
+     * retries are over by then: 3 minutes of them for each bulk to MongoDB, Spark's for Kafka),
+     * else the root cause. Nothing is lost either way:
      * the failed batch was not committed, so a restart replays it.
      */
     static String describeFailure(Throwable failure, Settings s) {
@@ -718,6 +718,7 @@ public class consumer implements Callable<Integer> {
         return Secrets.mask(end < 0 ? line : line.substring(0, end));
     }
 
+    /** One masked line: the exception's class and first message line, and its root cause's. */
     static String describe(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
@@ -854,15 +855,18 @@ public class consumer implements Callable<Integer> {
      * Loggers whose warnings say nothing a user can act on, shown only from errors up: the
      * host name resolving to loopback (the consumer binds a local driver to 127.0.0.1 itself),
      * Hadoop's missing native library, a stop finding no job to cancel or interrupting
-     * Hadoop's chmod of a checkpoint file ("Interrupted while joining on"), and a restart
-     * finding the state store's cache empty (Spark's own message says "normal").
+     * Hadoop's chmod of a checkpoint file ("Interrupted while joining on"), a restart
+     * finding the state store's cache empty (Spark's own message says "normal"), and a batch
+     * longer than {@code --trigger} ("Current batch is falling behind": its progress line gives
+     * the batch's duration).
      */
     private static final List<String> NOISE_LOGGERS = List.of(
             "org.apache.spark.util.Utils",
             "org.apache.hadoop.util.NativeCodeLoader",
             "org.apache.hadoop.util.Shell",
             "org.apache.spark.scheduler.DAGScheduler",
-            "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider");
+            "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider",
+            "org.apache.spark.sql.execution.streaming.runtime.ProcessingTimeExecutor");
 
     /**
      * Kafka's clients warn of every failed connection, about once a second while a broker is
