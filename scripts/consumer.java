@@ -1320,8 +1320,12 @@ public class consumer implements Callable<Integer> {
             String newest = p.eventTime().get("max");
             long age = newest == null ? -1
                     : Math.max(0, end - Instant.parse(newest).toEpochMilli());
+            // Spark measures the input rate from the previous trigger: the run's first batch
+            // has none, and Spark says 0 rows/s for rows it did read. Unknown, then.
+            double inRate = p.inputRowsPerSecond() == 0 && p.numInputRows() > 0 ? Double.NaN
+                    : p.inputRowsPerSecond();
             ProgressRecord r = new ProgressRecord(runId, p.batchId(), start, p.numInputRows(),
-                    p.inputRowsPerSecond(), p.processedRowsPerSecond(), maxBehind, avgBehind,
+                    inRate, p.processedRowsPerSecond(), maxBehind, avgBehind,
                     duration == null ? 0 : duration, counts == null ? 0 : counts[0], late,
                     counts == null ? 0 : counts[1], age, wm == null ? "-" : wm);
             add(r);

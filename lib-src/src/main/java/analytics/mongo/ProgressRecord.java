@@ -27,14 +27,19 @@ public record ProgressRecord(String runId, long batchId, long timestampMillis, l
     /** The progress line, e.g. {@code batch 3: 5000 rows, 812.3 rows/s in, ...}. */
     public String line() {
         return String.format(Locale.ROOT,
-                "batch %d: %d rows, %.1f rows/s in, %.1f rows/s processed, lag %s offsets "
+                "batch %d: %d rows, %s rows/s in, %s rows/s processed, lag %s offsets "
                         + "(max/avg per partition), %d ms, %d invalid, %d late, %d docs written, "
                         + "newest event %s old, watermark %s",
-                batchId, inputRows, inputRowsPerSecond, processedRowsPerSecond,
+                batchId, inputRows, rate(inputRowsPerSecond), rate(processedRowsPerSecond),
                 maxOffsetsBehindLatest < 0 ? "?" : maxOffsetsBehindLatest + "/"
                         + String.format(Locale.ROOT, "%.0f", avgOffsetsBehindLatest),
                 durationMs, invalid, lateRows, documentsWritten,
                 age(newestEventAgeMs), watermark);
+    }
+
+    /** A rate as shown to people, e.g. {@code 812.3}; {@code ?} when unknown (NaN). */
+    public static String rate(double perSecond) {
+        return Double.isNaN(perSecond) ? "?" : String.format(Locale.ROOT, "%.1f", perSecond);
     }
 
     /** An age in milliseconds as shown to people, e.g. {@code 1.6 s}; {@code ?} when unknown. */

@@ -242,5 +242,11 @@ class KpiWriterTest {
                 + "newest event 1.3 s old, watermark 2026-11-29T00:00:00.000Z", line);
         assertTrue(new ProgressRecord("r", 4, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0, -1, "-").line()
                 .contains("newest event ? old"), "no event, no age");
+        ProgressRecord first = new ProgressRecord("r", 0, 0, 5000, Double.NaN, 900.0, 0, 0,
+                2100, 0, 0, 77, 1250, "-");
+        assertTrue(first.line().startsWith("batch 0: 5000 rows, ? rows/s in, 900.0 rows/s "),
+                "an unknown input rate: " + first.line());
+        assertEquals(0.0, first.toDocument().getDouble("input_rows_per_second"),
+                "stored as 0: the Mongo subset has no NaN");
     }
 }
