@@ -692,8 +692,8 @@ public class consumer implements Callable<Integer> {
     /**
      * One line for a failed query: the server to blame when a server stopped answering (the
      * retries are over by then: 3 minutes of them for each bulk to MongoDB, Spark's for Kafka),
-     * else the root cause. Nothing is lost either way:
-     * the failed batch was not committed, so a restart replays it.
+     * else the root cause. Nothing is lost either way: the failed batch was not committed, so a
+     * restart replays it.
      */
     static String describeFailure(Throwable failure, Settings s) {
         String resume = "; nothing is lost: run the consumer again once it is back, it resumes "

@@ -242,6 +242,7 @@ public final class KpiWriter {
         int n = bulk.size();
         int duplicateRetries = 0;
         long firstFailure = 0;
+        boolean failed = false;
         long backoffMs = 1000;
         while (true) {
             try {
@@ -257,7 +258,8 @@ public final class KpiWriter {
             } catch (MongoSocketException | MongoTimeoutException | MongoNotPrimaryException
                      | MongoNodeIsRecoveringException e) {
                 long now = System.nanoTime();
-                if (firstFailure == 0) {
+                if (!failed) {
+                    failed = true;
                     firstFailure = now;
                 }
                 long waited = now - firstFailure;
@@ -269,18 +271,9 @@ public final class KpiWriter {
                         Secrets.mask(MongoConnections.reason(e)), n,
                         c.getNamespace().getCollectionName(), backoffMs / 1000,
                         TimeUnit.NANOSECONDS.toSeconds(waited), patience.toSeconds()));
-                sleep(backoffMs);
+                MongoConnections.sleep(backoffMs);
                 backoffMs = Math.min(backoffMs * 2, 10_000);
             }
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for MongoDB", e);
         }
     }
 

@@ -142,7 +142,8 @@ public final class MongoConnections {
         return nl < 0 ? m : m.substring(0, nl);
     }
 
-    private static void sleep(long ms) {
+    /** Sleeps; an interrupt ends the wait with an exception (the caller is being stopped). */
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
