@@ -25,31 +25,27 @@ class ConsumerCrashRecoveryTest {
     void killNineMidStreamThenRestartStaysExact(TestStack stack) throws Exception {
         Fixture f = fixture(stack, 3, ConsumerFixtures.events(3000, ConsumerFixtures.T0,
                 Duration.ofMinutes(60), 40, 25, 99), "ck-crash-", 150);
-        String topic = f.topic();
-        Path base = f.base();
-        String[] args = f.args();
-        MongoDatabase db = f.db();
 
-        try (Scripts.Running first = Scripts.start("consumer", args)) {
-            awaitBatchesWithData(first, db, 3);
+        try (Scripts.Running first = Scripts.start("consumer", f.args())) {
+            awaitBatchesWithData(first, f.db(), 3);
             first.kill();
-            assertTrue(Files.exists(base.resolve("interactions/.consumer.lock")),
+            assertTrue(Files.exists(f.base().resolve("interactions/.consumer.lock")),
                     "a SIGKILL leaves the lock behind");
         }
-        long stored = db.getCollection(Aggregate.USER.collection()).countDocuments();
+        long stored = f.db().getCollection(Aggregate.USER.collection()).countDocuments();
         assertTrue(stored > 0, "some documents before the crash");
 
-        String[] drain = concat(args, "--available-now");
+        String[] drain = concat(f.args(), "--available-now");
         Scripts.Result second = Scripts.run(Duration.ofMinutes(5), "consumer", drain);
         assertEquals(0, second.exitCode(), second.output());
         assertTrue(second.stdout().contains("batch "), second.output());
         assertTrue(second.stdout().contains("(resuming from the checkpoint)"), second.output());
         assertTrue(second.stdout().contains("consumer: done: "), second.output());
-        assertFalse(Files.exists(base.resolve("interactions/.consumer.lock")),
+        assertFalse(Files.exists(f.base().resolve("interactions/.consumer.lock")),
                 "a clean exit releases the lock");
 
-        ConsumerFixtures.assertStoredEqualsTruth(stack.kafkaBootstrap(), topic,
-                ConsumerFixtures.DEFAULT_WINDOWS, db);
+        ConsumerFixtures.assertStoredEqualsTruth(stack.kafkaBootstrap(), f.topic(),
+                ConsumerFixtures.DEFAULT_WINDOWS, f.db());
     }
 
     @Test
@@ -57,14 +53,10 @@ class ConsumerCrashRecoveryTest {
             throws Exception {
         Fixture f = fixture(stack, 2, ConsumerFixtures.events(2000, ConsumerFixtures.T0,
                 Duration.ofMinutes(40), 30, 20, 7), "ck-term-", 200);
-        String topic = f.topic();
-        Path base = f.base();
-        String[] args = f.args();
-        MongoDatabase db = f.db();
 
         Scripts.Result stopped;
-        try (Scripts.Running first = Scripts.start("consumer", args)) {
-            awaitBatchesWithData(first, db, 2);
+        try (Scripts.Running first = Scripts.start("consumer", f.args())) {
+            awaitBatchesWithData(first, f.db(), 2);
             stopped = first.terminate(Duration.ofMinutes(2));
         }
         assertEquals(0, stopped.exitCode(), stopped.output());
@@ -72,23 +64,23 @@ class ConsumerCrashRecoveryTest {
                 stopped.output());
         assertFalse(stopped.output().contains("Exception"), stopped.output());
         assertTrue(stopped.stdout().contains("consumer: stopped: "), stopped.output());
-        boolean ferretDb = db.runCommand(new org.bson.Document("buildInfo", 1))
+        boolean ferretDb = f.db().runCommand(new org.bson.Document("buildInfo", 1))
                 .containsKey("ferretdbVersion");
         assertTrue(stopped.stdout().contains("(bulks of " + (ferretDb ? 50 : 1000) + ")"),
                 "the bulk size suits the server (FerretDB: " + ferretDb + ")\n"
                 + stopped.output());
-        assertFalse(Files.exists(base.resolve("interactions/.consumer.lock")),
+        assertFalse(Files.exists(f.base().resolve("interactions/.consumer.lock")),
                 "a clean stop releases the lock");
 
         // Spark keeps the checkpoint's shuffle partitions; the consumer says so.
         Scripts.Result second = Scripts.run(Duration.ofMinutes(5), "consumer",
-                concat(args, "--available-now", "--shuffle-partitions", "2"));
+                concat(f.args(), "--available-now", "--shuffle-partitions", "2"));
         assertEquals(0, second.exitCode(), second.output());
         assertTrue(second.stderr().contains("consumer: this checkpoint keeps 1 shuffle partition "
                 + "(Spark fixes the number at the first batch), not the 2 of "
                 + "--shuffle-partitions"), second.output());
-        ConsumerFixtures.assertStoredEqualsTruth(stack.kafkaBootstrap(), topic,
-                ConsumerFixtures.DEFAULT_WINDOWS, db);
+        ConsumerFixtures.assertStoredEqualsTruth(stack.kafkaBootstrap(), f.topic(),
+                ConsumerFixtures.DEFAULT_WINDOWS, f.db());
     }
 
     /** A topic holding the events, a fresh database and checkpoint, the consumer's flags. */
