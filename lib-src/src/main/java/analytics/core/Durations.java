@@ -45,6 +45,11 @@ public final class Durations {
         }
     }
 
+    /** Whether {@code text} is a number without a unit (read as seconds, deprecated). */
+    public static boolean isBareNumber(String text) {
+        return text != null && text.trim().matches("\\d+");
+    }
+
     /** The shortest of {@code 2h}, {@code 10m}, {@code 30s}, {@code 500ms} that is exact. */
     public static String format(Duration d) {
         long ms = d.toMillis();

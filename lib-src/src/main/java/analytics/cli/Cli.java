@@ -1,0 +1,117 @@
+package analytics.cli;
+
+import analytics.core.Durations;
+import analytics.core.ExitCode;
+import analytics.core.Failures;
+import analytics.core.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The command-line convention every script follows (README: "Command-line conventions"):
+ * one line per error, prefixed with the script's name; exit codes from {@link ExitCode};
+ * durations with a unit; one version. Scripts build their {@link CommandLine} here.
+ */
+public final class Cli {
+    private Cli() {
+    }
+
+    /** Environment variable that makes unexpected failures print their stack trace too. */
+    public static final String DEBUG_ENV = "ANALYTICS_DEBUG";
+
+    /**
+     * The command line of {@code command} (a picocli {@code @Command}) named {@code name}:
+     * <ul>
+     *   <li>a usage error is one line, "name: message (see --help)", exit {@link ExitCode#USAGE};
+     *   <li>a {@link Failures.UserFacing} thrown from the command is its one line and its exit
+     *       code;
+     *   <li>anything else is one line, "name: error: Class: message (cause: ...)", masked, exit
+     *       {@link ExitCode#FAILED} (with its stack trace when {@value #DEBUG_ENV}=1).
+     * </ul>
+     */
+    public static CommandLine commandLine(Object command, String name) {
+        CommandLine cl = new CommandLine(command);
+        cl.setParameterExceptionHandler((ex, args) -> {
+            ex.getCommandLine().getErr().println(name + ": " + ex.getMessage()
+                    + " (see --help)");
+            return ExitCode.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, line, parsed) -> {
+            PrintWriter err = line.getErr();
+            if (ex instanceof ParameterException pe) {
+                err.println(name + ": " + pe.getMessage() + " (see --help)");
+                return ExitCode.USAGE;
+            }
+            if (ex instanceof Failures.UserFacing u) {
+                err.println(name + ": " + u.getMessage());
+                return u.exitCode();
+            }
+            if ("1".equals(System.getenv(DEBUG_ENV))) {
+                ex.printStackTrace(err);
+            }
+            err.println(name + ": error: " + Failures.describe(ex));
+            return ExitCode.FAILED;
+        });
+        return cl;
+    }
+
+    /** The {@code --version} text of every script: the project's one version. */
+    public static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"${COMMAND-FULL-NAME} " + Version.VERSION};
+        }
+    }
+
+    /**
+     * Durations as flags take them: 500ms, 30s, 5m, 2h, 1d, or ISO-8601 ({@link Durations}).
+     * A bare number still means seconds for one release; {@link #warnBareDurations} says so.
+     */
+    public static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * One deprecation line per duration flag given as a bare number ("--timeout 120"): it is
+     * read as seconds, but durations carry a unit everywhere now.
+     */
+    public static void warnBareDurations(CommandLine.ParseResult parsed, String name,
+                                         PrintWriter err) {
+        if (parsed == null) {
+            return;
+        }
+        for (OptionSpec o : parsed.matchedOptions()) {
+            if (o.type() != Duration.class) {
+                continue;
+            }
+            List<String> given = o.stringValues();
+            for (String v : given) {
+                if (Durations.isBareNumber(v)) {
+                    err.println(name + ": " + o.longestName() + " " + v + " is read as " + v
+                            + "s; write the unit (" + v + "s): bare numbers are deprecated and "
+                            + "will be refused in the next release");
+                }
+            }
+        }
+    }
+
+    /**
+     * A deprecated flag that still works for one release: one line naming what to use instead.
+     */
+    public static void deprecated(PrintWriter err, String name, String flag, String instead) {
+        err.println(name + ": " + flag + " is deprecated and will go in the next release; "
+                + instead);
+    }
+}
