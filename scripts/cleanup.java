@@ -3,8 +3,13 @@
 //DESCRIPTION keeps the last K committed batches and the state they need. Dry run by default.
 //JAVA 17+
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../lib-src/src/main/java/analytics/core/ProjectPaths.java
+//DEPS com.fasterxml.jackson.core:jackson-core:2.21.2
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.2
+//SOURCES ../lib-src/src/main/java/analytics/core/*.java
+//SOURCES ../lib-src/src/main/java/analytics/cli/*.java
 //SOURCES ../lib-src/src/main/java/analytics/checkpoint/*.java
+
+package analytics.scripts;
 
 import analytics.checkpoint.CheckpointCleaner;
 import analytics.checkpoint.CheckpointCleaner.Category;
@@ -13,6 +18,8 @@ import analytics.checkpoint.CheckpointCleaner.Plan;
 import analytics.checkpoint.CheckpointCleaner.Removal;
 import analytics.checkpoint.CheckpointCleaner.Result;
 import analytics.checkpoint.CheckpointLock;
+import analytics.cli.Cli;
+import analytics.core.ExitCode;
 import analytics.core.ProjectPaths;
 
 import picocli.CommandLine;
@@ -47,17 +54,18 @@ import java.util.concurrent.Callable;
  * the last {@code --keep} committed batches with their offsets, and every state file needed to
  * rebuild the state of the oldest one; never touches {@code metadata} or {@code sources/}.
  * Refuses while a consumer holds the checkpoint's lock.
- * Exit codes: 0 done, 1 error, 2 bad usage, 3 refused because a consumer is running.
+ * Exit codes: 0 done, 1 failed, 2 usage, 4 refused because a consumer is running.
  */
-@Command(name = "cleanup", mixinStandardHelpOptions = true, version = "cleanup 0.1.0",
+@Command(name = "cleanup", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
         sortOptions = false,
         description = "Frees disk from Spark checkpoints without breaking recovery. Dry run by "
                 + "default; stop the consumer first (cleanup refuses while it runs).",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:done (or nothing to free)", "1:error (not a checkpoint, I/O)",
-            "2:bad usage", "3:refused: a consumer is running on the checkpoint"})
-class cleanup implements Callable<Integer> {
-    static final int REFUSED = 3;
+        exitCodeList = {"0:done (or nothing to free)",
+            "1:failed: not a checkpoint, or an I/O error (one line says which)",
+            ExitCode.USAGE_LINE, "4:conflict: a consumer is running on the checkpoint"})
+public class cleanup implements Callable<Integer> {
+    public static final int REFUSED = ExitCode.CONFLICT;
     static final int LIST_LIMIT = 50;
 
     @Spec
@@ -90,19 +98,9 @@ class cleanup implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
-    /** The command line with one-line usage errors (exit 2), as tests use it too. */
-    static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new cleanup());
-        cl.setParameterExceptionHandler((ParameterException e, String[] args) -> {
-            PrintWriter err = e.getCommandLine().getErr();
-            // A bad --keep that nobody typed came from the environment: name it.
-            boolean keepFromEnv = e.getMessage().contains("'--keep'")
-                    && java.util.Arrays.stream(args).noneMatch(a -> a.startsWith("--keep"));
-            err.println("cleanup: " + e.getMessage() + (keepFromEnv ? " (from env CLEANUP_KEEP)"
-                    : "") + " (see --help)");
-            return 2;
-        });
-        return cl;
+    /** The command line, with the project's conventions ({@link Cli#commandLine}). */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new cleanup(), "cleanup");
     }
 
     @Override
@@ -122,7 +120,7 @@ class cleanup implements Callable<Integer> {
             queries = CheckpointCleaner.findCheckpoints(base);
         } catch (NotACheckpointException | UncheckedIOException e) {
             err.println("cleanup: " + e.getMessage());
-            return 1;
+            return ExitCode.FAILED;
         }
         // Refuse before reading anything else when a consumer runs on any of them.
         for (Path q : queries) {
@@ -150,7 +148,7 @@ class cleanup implements Callable<Integer> {
                 plan = CheckpointCleaner.plan(q, keep, progress);
             } catch (UncheckedIOException e) {
                 err.println("cleanup: " + e.getMessage());
-                return 1;
+                return ExitCode.FAILED;
             }
             progress.done();
             report(out, base, plan);
@@ -166,7 +164,7 @@ class cleanup implements Callable<Integer> {
                 out.printf("  deleted %,d files, freed %s%n", r.files(), bytes(r.bytes()));
                 if (!r.failures().isEmpty()) {
                     r.failures().forEach(f -> err.println("cleanup: cannot delete " + f));
-                    return 1;
+                    return ExitCode.FAILED;
                 }
                 totalFiles += r.files();
                 totalBytes += r.bytes();

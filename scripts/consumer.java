@@ -3,13 +3,20 @@
 //JAVA 17+
 //DEPS org.apache.spark:spark-sql_2.13:4.2.0
 //DEPS org.apache.spark:spark-sql-kafka-0-10_2.13:4.2.0
+//DEPS org.mongodb.spark:mongo-spark-connector_2.13:10.5.0
 //DEPS org.mongodb:mongodb-driver-sync:5.1.4
 //DEPS info.picocli:picocli:4.7.7
 //DEPS com.fasterxml.jackson.core:jackson-core:2.21.2
 //DEPS com.fasterxml.jackson.core:jackson-databind:2.21.2
 //SOURCES ../lib-src/src/main/java/analytics/core/*.java
+//SOURCES ../lib-src/src/main/java/analytics/cli/*.java
+//SOURCES ../lib-src/src/main/java/analytics/kafka/*.java
 //SOURCES ../lib-src/src/main/java/analytics/mongo/*.java
 //SOURCES ../lib-src/src/main/java/analytics/checkpoint/CheckpointLock.java
+//SOURCES ../lib-src/src/main/java/analytics/checkpoint/QueryShape.java
+//SOURCES ../lib-src/src/main/java/analytics/checkpoint/SparkCheckpoint.java
+//SOURCES ../lib-src/src/main/java/analytics/stream/*.java
+//SOURCES ../lib-src/src/main/java/analytics/spark/*.java
 //RUNTIME_OPTIONS -XX:+IgnoreUnrecognizedVMOptions -Xss4m
 //RUNTIME_OPTIONS --add-opens=java.base/java.lang=ALL-UNNAMED
 //RUNTIME_OPTIONS --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
@@ -29,95 +36,75 @@
 //RUNTIME_OPTIONS -Dio.netty.tryReflectionSetAccessible=true
 // Class data sharing (`jbang run --cds`, README): the archive's dump warnings are noise.
 //RUNTIME_OPTIONS -Xlog:cds*=off
+package analytics.scripts;
 
+import analytics.checkpoint.CheckpointLock;
+import analytics.checkpoint.QueryShape;
+import analytics.checkpoint.SparkCheckpoint;
+import analytics.cli.Cli;
+import analytics.cli.KafkaClientOptions;
+import analytics.core.Backoff;
 import analytics.core.Brokers;
 import analytics.core.ClientProperties;
-import analytics.core.DecodeResult;
 import analytics.core.Defaults;
 import analytics.core.Durations;
-import analytics.core.EventCodec;
-import analytics.core.InteractionEvent;
-import analytics.checkpoint.CheckpointLock;
+import analytics.core.ExitCode;
+import analytics.core.Failures;
+import analytics.core.Names;
 import analytics.core.ProjectPaths;
 import analytics.core.Secrets;
-import analytics.core.ServerUnreachableException;
 import analytics.core.StopSignals;
-import analytics.core.Windows;
+import analytics.kafka.KafkaProbe;
 import analytics.mongo.Aggregate;
-import analytics.mongo.InvalidEvent;
 import analytics.mongo.KpiSchema;
-import analytics.mongo.KpiWriter;
 import analytics.mongo.MongoConnections;
-import analytics.mongo.ProgressRecord;
-import analytics.mongo.WindowCount;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.mongodb.MongoSocketException;
-import com.mongodb.MongoTimeoutException;
-import com.mongodb.client.MongoDatabase;
+import analytics.mongo.OutageRetry;
+import analytics.spark.SparkCluster;
+import analytics.spark.SparkSubmitOptions;
+import analytics.spark.SparkLogging;
+import analytics.stream.ConnectorDeadLetters;
+import analytics.stream.DeadLetters;
+import analytics.stream.DecodeAndCombine;
+import analytics.stream.EventCombiner;
+import analytics.stream.MongoSink;
+import analytics.stream.ProgressReporter;
+import analytics.stream.QueryFailures;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.sql.Timestamp;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.spark.api.java.function.ForeachPartitionFunction;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.util.ShutdownHookManager;
-import org.apache.spark.sql.streaming.SourceProgress;
-import org.apache.spark.sql.streaming.StateOperatorProgress;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
-import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.ShutdownHookManager;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import scala.Tuple4;
 import scala.runtime.BoxedUnit;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.unix_millis;
 import static org.apache.spark.sql.functions.window;
@@ -130,34 +117,33 @@ import static org.apache.spark.sql.functions.window;
  * [--starting-offsets earliest|latest] [--mongo-uri uri] [--db name] [--window 10m]
  * [--slide 5m] [--watermark 10m] [--trigger 0s] [--max-offsets-per-trigger n]
  * [--min-partitions n] [--available-now] [--shuffle-partitions 1] [--bulk-size auto]
- * [--master local[*]] [--kafka-package gav] [--mongo-package gav] [--kafka-config file]
- * [-X key=value]...}
+ * [--master local[*]|spark://host:port] [--executor-memory 1g] [--total-executor-cores n]
+ * [--conf key=value]... [--properties-file file] [--kafka-config file] [-X key=value]...}
  *
- * <p>Example: {@code ./jbang consumer --brokers localhost:9092 --topic test-topic}
+ * <p>Example: {@code ./jbang consumer --brokers localhost:9092 --topic test-topic}, or on a
+ * Spark standalone cluster {@code ./jbang consumer --master spark://127.0.0.1:7077}.
  *
- * <p>One streaming query reads the topic, decodes each record once with the project's
- * {@link EventCodec} (dead letters go to {@code invalid_events}), combines each task's events
- * into one row per (user or item, slide bucket), sums them per window under a watermark and, in
- * update mode, upserts every changed window count, in {@code _id} order, into
- * {@code user_interactions} / {@code item_interactions}. Upserts replace whole documents keyed
- * by a unique index, so replaying a micro-batch after a crash changes nothing. The query's
- * checkpoint is {@code <checkpoint-base>/interactions}.
- *
- * <p>Exit codes: 0 stopped cleanly (or drained with {@code --available-now}); 1 the query or a
- * server failed; 2 bad flags; 3 the checkpoint belongs to another query shape or a live consumer.
+ * <p>One streaming query: the Kafka source ({@link #kafkaSource}); each record decoded once
+ * and combined per (user or item, slide bucket) in the task, dead letters written to
+ * {@code invalid_events} ({@link #windowCounts}); event-time windows under a watermark; in
+ * update mode, every changed window count written through the MongoDB Spark connector as an
+ * idempotent upsert keyed by a deterministic {@code _id} ({@link #mongoSink}), so replaying a
+ * micro-batch after a crash changes nothing. The query's checkpoint is
+ * {@code <checkpoint-base>/interactions}.
  */
-@Command(name = "consumer", mixinStandardHelpOptions = true, version = "consumer 0.1.0",
-        sortOptions = false,
+@Command(name = "consumer", mixinStandardHelpOptions = true,
+        versionProvider = Cli.VersionProvider.class, sortOptions = false,
         description = "Counts interactions per user and per item in event-time windows, from "
                 + "Kafka into MongoDB, with Spark Structured Streaming (update mode, "
-                + "idempotent upserts).",
+                + "idempotent upserts through the MongoDB Spark connector), locally or on a "
+                + "Spark cluster.",
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {
-            "0:drained (--available-now), or stopped by Ctrl-C / SIGTERM",
-            "1:the query or a server failed (one line says which; nothing is lost)",
-            "2:invalid command line or Kafka setting",
-            "3:the checkpoint was written by another query shape, or is in use",
-            "130/143:a second Ctrl-C / SIGTERM (exits at once; the checkpoint replays)"})
+        exitCodeList = {"0:drained (--available-now), or stopped by Ctrl-C / SIGTERM",
+            ExitCode.FAILED_LINE, ExitCode.USAGE_LINE,
+            "3:unreachable: Kafka, MongoDB or the Spark master did not answer within "
+                + "--connect-timeout, or the cluster cannot give the job an executor",
+            "4:conflict: the checkpoint was written by another query shape, or is in use",
+            ExitCode.SIGNAL_LINE})
 public class consumer implements Callable<Integer> {
 
     /**
@@ -180,14 +166,6 @@ public class consumer implements Callable<Integer> {
 
     /** Sub-folder of the checkpoint base holding this query's checkpoint. */
     public static final String QUERY_NAME = "interactions";
-    /** File beside the checkpoint's data recording the query shape it was written with. */
-    public static final String SHAPE_FILE = "query-shape.properties";
-    /** Marker of a running consumer (its pid) inside the checkpoint; cleanup refuses then. */
-    public static final String LOCK_FILE = CheckpointLock.FILE_NAME;
-
-    static final int EXIT_FAILED = 1;
-    static final int EXIT_USAGE = 2;
-    static final int EXIT_CONFLICT = 3;
 
     @Option(names = "--brokers", paramLabel = "HOST:PORT[,...]",
             defaultValue = "${env:KAFKA_BOOTSTRAP:-" + Defaults.BROKERS + "}",
@@ -205,40 +183,26 @@ public class consumer implements Callable<Integer> {
             defaultValue = "${env:CHECKPOINT_BASE:-}",
             description = "Folder of the Spark checkpoints; the query uses <DIR>/" + QUERY_NAME
                     + " (env CHECKPOINT_BASE; default: the project's storage/checkpoint, as an "
-                    + "absolute path).")
+                    + "absolute path). On a cluster, a folder every worker reaches.")
     String checkpointBase;
 
     @Option(names = "--starting-offsets", paramLabel = "earliest|latest",
             defaultValue = "${env:STARTING_OFFSETS:-" + Defaults.STARTING_OFFSETS + "}",
             description = "Where a new checkpoint starts reading: earliest or latest "
-                    + "(default ${DEFAULT-VALUE}); ignored when the checkpoint exists.")
+                    + "(env STARTING_OFFSETS; default ${DEFAULT-VALUE}); ignored when the "
+                    + "checkpoint exists.")
     String startingOffsets;
 
     @Option(names = "--mongo-uri", paramLabel = "URI",
             defaultValue = "${env:MONGO_URI:-" + Defaults.MONGO_URI + "}",
-            description = "MongoDB connection URI (env MONGO_URI; default ${DEFAULT-VALUE}).")
+            description = "MongoDB connection URI (env MONGO_URI; default ${DEFAULT-VALUE}); "
+                    + "the connector's spark.mongodb.write.connection.uri.")
     String mongoUri;
 
     @Option(names = "--db", paramLabel = "NAME",
             defaultValue = "${env:MONGO_DB:-" + Defaults.DB + "}",
             description = "MongoDB database (env MONGO_DB; default ${DEFAULT-VALUE}).")
     String db;
-
-    @Option(names = "--kafka-package", paramLabel = "GAV",
-            defaultValue = "${env:KAFKA_PACKAGE:-" + Defaults.KAFKA_PACKAGE + "}",
-            description = "Kafka connector a Spark cluster must load (spark.jars.packages, only "
-                    + "when --master is not local; default ${DEFAULT-VALUE}).")
-    String kafkaPackage;
-
-    @Option(names = "--mongo-package", paramLabel = "GAV",
-            defaultValue = "${env:MONGO_PACKAGE:-" + Defaults.MONGO_PACKAGE + "}",
-            description = "MongoDB package a Spark cluster must load (spark.jars.packages, only "
-                    + "when --master is not local; default ${DEFAULT-VALUE}).")
-    String mongoPackage;
-
-    @Option(names = "--master", paramLabel = "URL", defaultValue = "${env:SPARK_MASTER:-local[*]}",
-            description = "Spark master (env SPARK_MASTER; default ${DEFAULT-VALUE}).")
-    String master;
 
     @Option(names = "--window", paramLabel = "DURATION", defaultValue = "10m",
             description = "Window length, e.g. 10m, 30s, 1h (default ${DEFAULT-VALUE}).")
@@ -266,9 +230,8 @@ public class consumer implements Callable<Integer> {
 
     @Option(names = "--min-partitions", paramLabel = "N", defaultValue = "0",
             description = "Spark tasks reading each micro-batch (the Kafka source's "
-                    + "minPartitions): a topic partition's offsets are split across them, so "
-                    + "decoding uses every core even on a one-partition topic; 0 means one "
-                    + "task per topic partition (default ${DEFAULT-VALUE}).")
+                    + "minPartitions): a topic partition's offsets are split across them; 0 "
+                    + "means one task per topic partition (default ${DEFAULT-VALUE}).")
     int minPartitions;
 
     @Option(names = "--available-now",
@@ -278,33 +241,32 @@ public class consumer implements Callable<Integer> {
 
     @Option(names = "--shuffle-partitions", paramLabel = "N", defaultValue = "1",
             description = "spark.sql.shuffle.partitions: tasks keeping the window state and "
-                    + "writing to MongoDB; fixed by a checkpoint once it exists. On 2 cores 1 "
-                    + "beat 2 (concurrent writers to one collection slow mongo-java-server) and "
-                    + "Spark's 200 was 4x slower; raise it on a cluster "
-                    + "(default ${DEFAULT-VALUE}).")
+                    + "writing to MongoDB; fixed by a checkpoint once it exists. 1 suits one "
+                    + "machine; on a cluster, about its cores (default ${DEFAULT-VALUE}).")
     int shufflePartitions;
 
     @Option(names = "--bulk-size", paramLabel = "N", defaultValue = "auto",
-            description = "Documents per MongoDB bulk upsert (default ${DEFAULT-VALUE}: "
-                    + KpiWriter.BULK_SIZE + ", or " + KpiWriter.FERRETDB_BULK_SIZE + " on "
-                    + "FerretDB, which stalled on bulks of 100).")
+            description = "Documents per MongoDB bulk write, the connector's maxBatchSize "
+                    + "(default ${DEFAULT-VALUE}: " + MongoConnections.BULK_SIZE + ", or "
+                    + MongoConnections.FERRETDB_BULK_SIZE + " on FerretDB, which stalled on "
+                    + "bulks of 100).")
     String bulkSize;
 
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Kafka consumer properties file (e.g. security.protocol, sasl.*, "
-                    + "ssl.*) for Spark's Kafka source and the start-up check; overrides the "
-                    + "built-in settings.")
-    Path kafkaConfig;
+    @Mixin
+    SparkSubmitOptions sparkOptions;
 
-    @Option(names = "-X", paramLabel = "KEY=VALUE",
-            description = "Kafka consumer setting, repeatable; overrides --kafka-config, "
-                    + "e.g. -X max.poll.records=2000.")
-    List<String> kafkaOverrides = new ArrayList<>();
+    @Mixin
+    KafkaClientOptions kafkaOptions;
 
-    @Option(names = "--connect-attempts", paramLabel = "N", defaultValue = "5",
-            description = "Attempts to reach Kafka and MongoDB at start, with backoff 1, 2, 4 "
-                    + "... s (default ${DEFAULT-VALUE}).")
-    int connectAttempts;
+    @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            converter = Cli.DurationConverter.class,
+            description = "How long to wait at start for Kafka, MongoDB and a Spark master "
+                    + "to answer (default ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
+
+    @Option(names = "--connect-attempts", paramLabel = "N", hidden = true,
+            description = "Deprecated: use --connect-timeout.")
+    Integer connectAttempts;
 
     @Option(names = "--quiet-spark", negatable = true, defaultValue = "true",
             fallbackValue = "true",
@@ -318,25 +280,25 @@ public class consumer implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
-    /** The command line, with usage errors reported as one line and exit code 2. */
-    static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new consumer());
-        cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("consumer: " + ex.getMessage()
-                    + " (see --help)");
-            return EXIT_USAGE;
-        });
-        return cl;
+    /** The command line, with the project's conventions ({@link Cli#commandLine}). */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new consumer(), "consumer");
     }
 
     @Override
     public Integer call() {
+        Cli.warnBareDurations(spec.commandLine().getParseResult(), "consumer",
+                spec.commandLine().getErr());
+        if (connectAttempts != null) {
+            Cli.deprecated(spec.commandLine().getErr(), "consumer", "--connect-attempts",
+                    "use --connect-timeout (this run makes at most " + connectAttempts
+                            + " attempts)");
+        }
         Settings s;
         try {
             s = settings();
         } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("consumer: " + e.getMessage());
-            return EXIT_USAGE;
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         return run(s);
     }
@@ -344,40 +306,41 @@ public class consumer implements Callable<Integer> {
     // ---------------------------------------------------------------------------------------
     // Configuration
 
-    /** Everything the query needs, validated; built from the flags. Serializable for tasks. */
+    /** Everything the query needs, validated; built from the flags. */
     public record Settings(String brokers, String topic, Path checkpointBase,
-                           String startingOffsets, String mongoUri, String db, String master,
-                           String kafkaPackage, String mongoPackage, Duration window,
+                           String startingOffsets, String mongoUri, String db, Duration window,
                            Duration slide, Duration watermark, Duration trigger,
                            long maxOffsetsPerTrigger, int minPartitions, boolean availableNow,
-                           int shufflePartitions, int bulkSize, int connectAttempts,
-                           boolean quietSpark, Map<String, String> kafka)
-            implements Serializable {
+                           int shufflePartitions, int bulkSize, Duration connectTimeout,
+                           int connectAttempts, boolean quietSpark, Map<String, String> kafka,
+                           SparkSubmitOptions.Settings spark) {
 
         /** The checkpoint folder of the query. */
         public Path checkpoint() {
             return checkpointBase.resolve(QUERY_NAME);
         }
 
-        /** The same settings reading from another topic into another database and folder. */
-        public Settings with(String brokers, String topic, String mongoUri, String db,
-                             Path checkpointBase) {
-            return new Settings(brokers, topic, checkpointBase, startingOffsets, mongoUri, db,
-                    master, kafkaPackage, mongoPackage, window, slide, watermark, trigger,
-                    maxOffsetsPerTrigger, minPartitions, availableNow, shufflePartitions,
-                    bulkSize, connectAttempts, quietSpark, kafka);
+        /** The Spark master, e.g. local[*] or spark://host:7077. */
+        public String master() {
+            return spark.master();
+        }
+
+        /** The start-up wait for one server: {@code --connect-timeout}, or the old attempts. */
+        public Backoff.Attempts connectWait() {
+            return connectAttempts > 0 ? Backoff.STANDARD.attempts(connectAttempts)
+                    : Backoff.STANDARD.within(connectTimeout);
         }
 
         /** The shape a checkpoint is bound to: changing any of these needs a new checkpoint. */
-        Properties shape() {
-            Properties p = new Properties();
-            p.setProperty("window", format(window));
-            p.setProperty("slide", format(slide));
-            p.setProperty("watermark", format(watermark));
-            p.setProperty("topic", topic);
-            p.setProperty("db", db);
-            p.setProperty("aggregates", "user_id,item_id");
-            return p;
+        public QueryShape shape() {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("window", Durations.format(window));
+            m.put("slide", Durations.format(slide));
+            m.put("watermark", Durations.format(watermark));
+            m.put("topic", topic);
+            m.put("db", db);
+            m.put("aggregates", Aggregate.keyFields());
+            return new QueryShape(m);
         }
     }
 
@@ -389,10 +352,10 @@ public class consumer implements Callable<Integer> {
     }
 
     Settings settings() {
-        Duration w = duration("--window", window, false);
-        Duration sl = duration("--slide", slide, false);
-        Duration wm = duration("--watermark", watermark, true);
-        Duration tr = duration("--trigger", trigger, true);
+        Duration w = Cli.duration("--window", window, false);
+        Duration sl = Cli.duration("--slide", slide, false);
+        Duration wm = Cli.duration("--watermark", watermark, true);
+        Duration tr = Cli.duration("--trigger", trigger, true);
         if (sl.compareTo(w) > 0) {
             throw new IllegalArgumentException("--slide (" + slide + ") must not exceed --window ("
                     + window + ")");
@@ -406,23 +369,10 @@ public class consumer implements Callable<Integer> {
             throw new IllegalArgumentException("--starting-offsets must be earliest or latest, "
                     + "not '" + startingOffsets + "'");
         }
-        if (brokers.isBlank()) {
-            throw new IllegalArgumentException("--brokers must not be empty");
-        }
-        Brokers.problem(brokers).ifPresent(problem -> {
-            throw new IllegalArgumentException("Invalid value for option '--brokers': "
-                    + problem);
-        });
-        if (topic.isBlank() || !topic.matches("[a-zA-Z0-9._-]+")) {
-            throw new IllegalArgumentException("--topic '" + topic + "' is not a valid topic name");
-        }
-        if (!mongoUri.startsWith("mongodb://") && !mongoUri.startsWith("mongodb+srv://")) {
-            throw new IllegalArgumentException("--mongo-uri must start with mongodb:// or "
-                    + "mongodb+srv://, not '" + Secrets.maskUri(mongoUri) + "'");
-        }
-        if (db.isBlank() || db.matches(".*[/\\\\. \"$].*")) {
-            throw new IllegalArgumentException("--db '" + db + "' is not a valid database name");
-        }
+        problem("--brokers", Brokers.problem(brokers));
+        problem("--topic", Names.topicProblem(topic));
+        problem("--mongo-uri", Names.mongoUriProblem(mongoUri));
+        problem("--db", Names.databaseProblem(db));
         if (maxOffsetsPerTrigger < 0) {
             throw new IllegalArgumentException("--max-offsets-per-trigger must be 0 or more");
         }
@@ -433,19 +383,30 @@ public class consumer implements Callable<Integer> {
             throw new IllegalArgumentException("--shuffle-partitions must be at least 1");
         }
         int bulk = bulkSize(bulkSize);
-        if (connectAttempts < 1) {
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("--connect-timeout must be positive");
+        }
+        if (connectAttempts != null && connectAttempts < 1) {
             throw new IllegalArgumentException("--connect-attempts must be at least 1");
         }
+        SparkSubmitOptions.Settings spark = sparkOptions.settings();
         Path base = checkpointBase == null || checkpointBase.isBlank()
-                ? projectRoot().resolve("storage").resolve("checkpoint")
-                : Paths.get(checkpointBase);
+                ? ProjectPaths.defaultCheckpointBase("consumer.java")
+                : Path.of(checkpointBase);
         return new Settings(brokers, topic, base.toAbsolutePath().normalize(), so, mongoUri, db,
-                master, kafkaPackage, mongoPackage, w, sl, wm, tr, maxOffsetsPerTrigger,
-                minPartitions, availableNow, shufflePartitions, bulk, connectAttempts,
-                quietSpark, kafkaSettings(kafkaConfig, kafkaOverrides));
+                w, sl, wm, tr, maxOffsetsPerTrigger, minPartitions, availableNow,
+                shufflePartitions, bulk, connectTimeout,
+                connectAttempts == null ? 0 : connectAttempts, quietSpark,
+                kafkaSettings(kafkaOptions), spark);
     }
 
-    /** {@code auto} is 0 (the server decides, {@link KpiWriter#defaultBulkSize}), else N >= 1. */
+    private static void problem(String flag, java.util.Optional<String> why) {
+        why.ifPresent(w -> {
+            throw new IllegalArgumentException("Invalid value for option '" + flag + "': " + w);
+        });
+    }
+
+    /** {@code auto} is 0 (the server decides, {@link MongoConnections#bulkSize}), else N >= 1. */
     static int bulkSize(String text) {
         if (text.equals("auto")) {
             return 0;
@@ -466,14 +427,9 @@ public class consumer implements Callable<Integer> {
      * The Kafka consumer settings of the source: {@link #KAFKA_DEFAULTS}, then the file of
      * {@code --kafka-config}, then each {@code -X}; sorted, checked by Kafka's own config parser.
      */
-    static Map<String, String> kafkaSettings(Path file, List<String> overrides) {
-        Properties user = ClientProperties.load("--kafka-config", file);
-        ClientProperties.refuseOwned("--kafka-config", user, SPARK_OWNED);
-        Properties pairs = ClientProperties.parsePairs("-X", overrides,
-                ConsumerConfig.configNames(), "Kafka consumer");
-        ClientProperties.refuseOwned("-X", pairs, SPARK_OWNED);
-        user.putAll(pairs);
-        String from = overrides.isEmpty() ? "--kafka-config" : "-X/--kafka-config";
+    static Map<String, String> kafkaSettings(KafkaClientOptions options) {
+        Properties user = options.load(ConsumerConfig.configNames(), "Kafka consumer",
+                SPARK_OWNED);
         Map<String, String> m = new TreeMap<>(KAFKA_DEFAULTS);
         for (String key : user.stringPropertyNames()) {
             m.put(key, user.getProperty(key));
@@ -487,55 +443,32 @@ public class consumer implements Callable<Integer> {
             // Types, ranges and combinations, before anything starts (Spark would fail later).
             new ConsumerConfig(check);
         } catch (ConfigException e) {
-            throw new IllegalArgumentException("Invalid Kafka setting (" + from + "): "
-                    + Secrets.mask(e.getMessage()));
+            throw new IllegalArgumentException("Invalid Kafka setting (" + options.source()
+                    + "): " + Secrets.mask(e.getMessage()));
         }
         return Collections.unmodifiableMap(m);
-    }
-
-    /** A duration flag ({@link Durations#parse}); zero only where {@code zeroAllowed}. */
-    static Duration duration(String flag, String text, boolean zeroAllowed) {
-        Duration d;
-        try {
-            d = Durations.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(flag + " " + e.getMessage());
-        }
-        if (d.isNegative() || (!zeroAllowed && d.isZero())) {
-            throw new IllegalArgumentException(flag + " must be " + (zeroAllowed ? "0 or more"
-                    : "positive") + ", not '" + text + "'");
-        }
-        return d;
-    }
-
-    static String format(Duration d) {
-        return Durations.format(d);
-    }
-
-    /** The project root (see {@link ProjectPaths}), else the working folder. */
-    static Path projectRoot() {
-        return ProjectPaths.root("consumer.java").orElse(Paths.get("").toAbsolutePath());
     }
 
     // ---------------------------------------------------------------------------------------
     // Lifecycle
 
+    /**
+     * The priority of the hook that stops the query: Hadoop's hook manager, which Spark uses,
+     * runs higher priorities first, and Spark stops its context at 50.
+     */
+    static final int QUERY_SHUTDOWN_PRIORITY = 60;
+
     /** Checks, connects, starts the query and waits for it; returns the exit code. */
-    static int run(Settings s) {
+    public static int run(Settings s) {
         CheckpointLock lock;
         try {
             // The lock first: the shape file is only read or written by its holder.
             lock = CheckpointLock.acquire(s.checkpoint());
-        } catch (CheckpointLock.LockedException | java.io.UncheckedIOException e) {
+            s.shape().checkOrStore(s.checkpoint(), "consumer.java");
+        } catch (CheckpointLock.LockedException | QueryShape.ConflictException
+                 | java.io.UncheckedIOException e) {
             System.err.println("consumer: " + e.getMessage());
-            return EXIT_CONFLICT;
-        }
-        try {
-            checkShape(s);
-        } catch (CheckpointConflict e) {
-            lock.close();
-            System.err.println("consumer: " + e.getMessage());
-            return EXIT_CONFLICT;
+            return ExitCode.CONFLICT;
         }
         SparkSession spark = null;
         boolean ownSpark = false;
@@ -545,15 +478,10 @@ public class consumer implements Callable<Integer> {
         StopSignals signals = null;
         Object hook = null;
         try {
-            // The servers are checked while Spark starts (~2 s of class loading): both wait on
-            // different things, and start-up is ~0.5 s shorter on 2 cores (bench/RESULTS.md).
-            CompletableFuture<Boolean> servers = CompletableFuture.supplyAsync(() -> {
-                boolean topic = awaitKafka(s.brokers(), s.topic(), s.connectAttempts(),
-                        s.kafka(), !s.availableNow());
-                MongoConnections.awaitPing(s.mongoUri(), s.db(), s.connectAttempts(),
-                        "consumer: ");
-                return topic;
-            });
+            // Kafka and MongoDB are checked while Spark starts (~2 s of class loading): both
+            // wait on different things, and start-up is ~0.5 s shorter on 2 cores.
+            CompletableFuture<Boolean> servers = CompletableFuture.supplyAsync(
+                    () -> awaitServers(s));
             // Stop at the end only a Spark this run started, never an embedding program's.
             ownSpark = SparkSession.getDefaultSession().isEmpty()
                     && SparkSession.getActiveSession().isEmpty();
@@ -563,8 +491,8 @@ public class consumer implements Callable<Integer> {
                         + s.brokers() + ": nothing to read");
                 return 0;
             }
-            boolean resuming = resumes(s.checkpoint());
-            checkpointShufflePartitions(s.checkpoint())
+            boolean resuming = SparkCheckpoint.isCheckpoint(s.checkpoint());
+            SparkCheckpoint.shufflePartitions(s.checkpoint())
                     .filter(kept -> kept != s.shufflePartitions())
                     .ifPresent(kept -> System.err.println("consumer: this checkpoint keeps "
                             + kept + " shuffle partition" + (kept == 1 ? "" : "s") + " (Spark "
@@ -576,7 +504,7 @@ public class consumer implements Callable<Integer> {
             // Ctrl-C or SIGTERM: stop the query (bounded by spark.sql.streaming.stopTimeout),
             // then return 0 below like a drained run; a second signal exits at once.
             signals = StopSignals.install(code -> {
-                System.err.println("consumer: " + (code == 130 ? "Ctrl-C" : "SIGTERM")
+                System.err.println("consumer: " + (code == ExitCode.SIGINT ? "Ctrl-C" : "SIGTERM")
                         + ": stopping the query (a batch left unfinished is replayed at the "
                         + "next start; again to stop at once)");
                 stopping.set(true);
@@ -594,11 +522,12 @@ public class consumer implements Callable<Integer> {
                 return BoxedUnit.UNIT;
             });
             System.out.printf("consumer: reading %s from %s (%s), windows %s sliding %s, "
-                            + "watermark %s, into %s/%s (bulks of %d); checkpoint %s%n",
+                            + "watermark %s, into %s/%s (bulks of %d) on %s; checkpoint %s%n",
                     s.topic(), s.brokers(),
                     resuming ? "resuming from the checkpoint" : s.startingOffsets(),
-                    format(s.window()), format(s.slide()), format(s.watermark()),
-                    Secrets.maskUri(s.mongoUri()), s.db(), running.bulkSize(), s.checkpoint());
+                    Durations.format(s.window()), Durations.format(s.slide()),
+                    Durations.format(s.watermark()), Secrets.maskUri(s.mongoUri()), s.db(),
+                    running.bulkSize(), SparkCluster.describe(spark), s.checkpoint());
             query.awaitTermination();
             System.out.println("consumer: " + (stopping.get() ? "stopped" : "done") + ": "
                     + running.progress().summary());
@@ -607,17 +536,17 @@ public class consumer implements Callable<Integer> {
             if (stopping.get()) {
                 return 0;
             }
-            System.err.println("consumer: " + describeFailure(e, s));
-            return EXIT_FAILED;
-        } catch (ServerUnreachableException e) {
+            System.err.println("consumer: " + QueryFailures.describe(e, s.mongoUri(), s.brokers()));
+            return ExitCode.FAILED;
+        } catch (Failures.UserFacing e) {
             System.err.println("consumer: " + e.getMessage());
-            return EXIT_FAILED;
+            return e.exitCode();
         } catch (RuntimeException e) {
             if (stopping.get()) {
                 return 0;
             }
-            System.err.println("consumer: " + describe(e));
-            return EXIT_FAILED;
+            System.err.println("consumer: " + Failures.describe(e));
+            return ExitCode.FAILED;
         } finally {
             if (signals != null) {
                 signals.awaitStop(); // Spark is stopped below only once the query is too
@@ -629,7 +558,7 @@ public class consumer implements Callable<Integer> {
             }
             // When the JVM is exiting, Spark's own hook stops the context.
             if (spark != null && ownSpark && !jvmExiting.get()) {
-                awaitNoRunningTasks(spark, Duration.ofSeconds(10));
+                SparkCluster.awaitNoRunningTasks(spark, Duration.ofSeconds(10));
                 spark.stop();
             }
             lock.close();
@@ -637,35 +566,21 @@ public class consumer implements Callable<Integer> {
     }
 
     /**
-     * After a stop, the tasks of the batch it interrupted are still being killed; stopping the
-     * context under them makes Spark log "ERROR Exception in statusUpdate" with a stack trace.
-     * Waits (bounded) until no job and no task runs.
+     * Kafka, then MongoDB, each within the connect wait; then, unless draining, the topic
+     * (Spark's source fails on a missing topic). Returns whether the topic exists.
      */
-    private static void awaitNoRunningTasks(SparkSession spark, Duration atMost) {
-        var tracker = spark.sparkContext().statusTracker();
-        long deadline = System.nanoTime() + atMost.toNanos();
-        while (System.nanoTime() < deadline) {
-            int running = 0;
-            for (var executor : tracker.getExecutorInfos()) {
-                running += executor.numRunningTasks();
-            }
-            if (running == 0 && tracker.getActiveJobIds().length == 0) {
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+    public static boolean awaitServers(Settings s) {
+        Properties kafka = new Properties();
+        kafka.putAll(s.kafka());
+        try (KafkaProbe probe = new KafkaProbe(ClientProperties.connection(kafka), s.brokers(),
+                System.err, "consumer: ")) {
+            probe.awaitCluster(s.connectWait(), () -> false);
+            MongoConnections.awaitPing(s.mongoUri(), s.db(), s.connectWait(), System.err,
+                    "consumer: ");
+            return s.availableNow() ? probe.topicExists(s.topic())
+                    : probe.awaitTopic(s.topic(), () -> false);
         }
     }
-
-    /**
-     * The priority of the hook that stops the query: Hadoop's hook manager, which Spark uses,
-     * runs higher priorities first, and Spark stops its context at 50.
-     */
-    static final int QUERY_SHUTDOWN_PRIORITY = 60;
 
     /** The future's value; its failure rethrown as it was thrown, not wrapped. */
     private static <T> T joinUnwrapped(CompletableFuture<T> f) {
@@ -684,133 +599,15 @@ public class consumer implements Callable<Integer> {
             try {
                 q.stop();
             } catch (Exception e) {
-                System.err.println("consumer: stopping the query: " + describe(e));
+                System.err.println("consumer: stopping the query: " + Failures.describe(e));
             }
         }
     }
 
-    /**
-     * One line for a failed query: the server to blame when a server stopped answering (the
-     * retries are over by then: 3 minutes of them for each bulk to MongoDB, Spark's for Kafka),
-     * else the root cause. Nothing is lost either way: the failed batch was not committed, so a
-     * restart replays it.
-     */
-    static String describeFailure(Throwable failure, Settings s) {
-        String resume = "; nothing is lost: run the consumer again once it is back, it resumes "
-                + "from the checkpoint";
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof MongoTimeoutException || t instanceof MongoSocketException) {
-                return "MongoDB at " + Secrets.maskUri(s.mongoUri()) + " stopped answering ("
-                        + firstSentence(t) + ")" + resume;
-            }
-            if (t instanceof RetriableException) {
-                return "Kafka at " + Secrets.mask(s.brokers()) + " stopped answering ("
-                        + firstSentence(t) + ")" + resume;
-            }
-        }
-        return "query failed: " + describe(failure) + " (--no-quiet-spark shows Spark's log)";
-    }
-
-    /** The exception's class and the first sentence of its message (drivers add pages). */
-    private static String firstSentence(Throwable t) {
-        String line = firstLine(t);
-        int end = line.indexOf(". ");
-        return Secrets.mask(end < 0 ? line : line.substring(0, end));
-    }
-
-    /** One masked line: the exception's class and first message line, and its root cause's. */
-    static String describe(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String msg = t == root ? firstLine(t) : firstLine(t) + " (cause: " + firstLine(root) + ")";
-        return Secrets.mask(msg);
-    }
-
-    private static String firstLine(Throwable t) {
-        String m = String.valueOf(t.getMessage());
-        int nl = m.indexOf('\n');
-        return t.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
-    }
-
-    /**
-     * Waits (with backoff) until the brokers answer a metadata request, then, when
-     * {@code waitForTopic}, until the topic exists (Spark's source fails on a missing topic).
-     * Returns whether the topic exists.
-     */
-    static boolean awaitKafka(String brokers, String topic, int attempts, Map<String, String> kafka,
-                              boolean waitForTopic) {
-        Properties all = new Properties();
-        all.putAll(kafka);
-        // The source's security settings (SASL, TLS) apply to the check too.
-        Properties p = ClientProperties.connection(all);
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, brokers);
-        // Fail each attempt fast; the loop below does the waiting, with a message per attempt.
-        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
-        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "4000");
-        long backoffMs = 1000;
-        Exception last = null;
-        for (int i = 1; i <= attempts; i++) {
-            try (Admin admin = Admin.create(p)) {
-                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
-                if (topicExists(admin, topic)) {
-                    return true;
-                }
-                if (!waitForTopic) {
-                    return false;
-                }
-                System.err.println("consumer: topic " + topic + " does not exist yet on "
-                        + brokers + "; waiting for it to be created (the producer creates it)");
-                do {
-                    Thread.sleep(1000);
-                } while (!topicExists(admin, topic));
-                System.err.println("consumer: topic " + topic + " created");
-                return true;
-            } catch (Exception e) {
-                last = e;
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                if (i < attempts) {
-                    System.err.printf("consumer: Kafka at %s not reachable (attempt %d of %d: "
-                            + "%s), retrying in %d s%n", Secrets.mask(brokers), i, attempts,
-                            kafkaReason(e), backoffMs / 1000);
-                    try {
-                        Thread.sleep(backoffMs);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                    backoffMs = Math.min(backoffMs * 2, 10_000);
-                }
-            }
-        }
-        throw new ServerUnreachableException("Kafka at " + Secrets.mask(brokers)
-                + " not reachable after " + attempts + (attempts == 1 ? " attempt" : " attempts")
-                + (last == null ? "" : " (" + kafkaReason(last) + ")"));
-    }
-
-    /** Why a start-up check of Kafka failed, in a few words. */
-    static String kafkaReason(Exception e) {
-        Throwable t = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
-                ? e.getCause() : e;
-        if (t instanceof java.util.concurrent.TimeoutException
-                || t instanceof org.apache.kafka.common.errors.TimeoutException) {
-            return "no answer within 5 s";
-        }
-        return describe(t);
-    }
-
-    private static boolean topicExists(Admin admin, String topic) throws Exception {
-        return admin.listTopics().names().get(5, TimeUnit.SECONDS).contains(topic);
-    }
-
-    /** The Spark session: local by default, small shuffles, UTC, no UI. */
+    /** The Spark session: local by default, small shuffles, UTC, no UI; a cluster's jars. */
     public static SparkSession sparkSession(Settings s) {
         if (s.quietSpark()) {
-            quietLogging();
+            SparkLogging.quiet();
         }
         SparkSession.Builder b = SparkSession.builder()
                 .appName("interaction-analytics-consumer")
@@ -825,91 +622,35 @@ public class consumer implements Callable<Integer> {
                 .config("spark.ui.enabled", "false")
                 // A SIGTERM must not wait forever for a stuck batch.
                 .config("spark.sql.streaming.stopTimeout", "30s");
-        if (s.master().startsWith("local")) {
+        if (s.spark().local()) {
             // Loopback for the driver when the host name resolves to it (SPARK_LOCAL_IP wins).
             String ip = System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1");
             b.config("spark.driver.host", ip).config("spark.driver.bindAddress", ip);
         } else {
-            // A cluster loads the connectors' jars itself.
-            b.config("spark.jars.packages", s.kafkaPackage() + "," + s.mongoPackage());
+            // The master answers and can run the job, then the executors get every class and
+            // jar they need: the connectors, resolved like spark-submit --packages, and this
+            // script's own jar with the library.
+            SparkCluster.await(s.master(), s.spark().conf(), s.connectWait(), System.err,
+                    "consumer: ");
+            SparkCluster.configure(b, s.master(), s.spark().conf(), s.spark().packages(),
+                    consumer.class, System.err, "consumer: ");
         }
+        s.spark().conf().forEach(b::config);
         SparkSession spark = b.getOrCreate();
         if (s.quietSpark()) {
             spark.sparkContext().setLogLevel("WARN");
         }
-        return spark;
-    }
-
-    /**
-     * Spark's loggers that report a failed task or query, or a failed offsets request, each with
-     * pages of stack trace; the consumer reports the failure itself, in one line.
-     */
-    private static final List<String> FAILURE_LOGGERS = List.of(
-            "org.apache.spark.executor.Executor",
-            "org.apache.spark.scheduler.TaskSetManager",
-            "org.apache.spark.sql.execution.streaming.runtime.MicroBatchExecution",
-            "org.apache.spark.sql.execution.streaming.runtime.StreamExecution",
-            "org.apache.spark.sql.kafka010.KafkaOffsetReaderAdmin");
-
-    /**
-     * Loggers whose warnings say nothing a user can act on, shown only from errors up: the
-     * host name resolving to loopback (the consumer binds a local driver to 127.0.0.1 itself),
-     * Hadoop's missing native library, a stop finding no job to cancel or interrupting
-     * Hadoop's chmod of a checkpoint file ("Interrupted while joining on"), a restart
-     * finding the state store's cache empty (Spark's own message says "normal"), and a batch
-     * longer than {@code --trigger} ("Current batch is falling behind": its progress line gives
-     * the batch's duration).
-     */
-    private static final List<String> NOISE_LOGGERS = List.of(
-            "org.apache.spark.util.Utils",
-            "org.apache.hadoop.util.NativeCodeLoader",
-            "org.apache.hadoop.util.Shell",
-            "org.apache.spark.scheduler.DAGScheduler",
-            "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider",
-            "org.apache.spark.sql.execution.streaming.runtime.ProcessingTimeExecutor");
-
-    /**
-     * Kafka's clients warn of every failed connection, about once a second while a broker is
-     * down (Spark retries for about 3 minutes before the query fails): one line per
-     * {@link #RECONNECT_WARNING_EVERY_S} seconds says the same.
-     */
-    static final String KAFKA_NETWORK_LOGGER = "org.apache.kafka.clients.NetworkClient";
-    static final int RECONNECT_WARNING_EVERY_S = 30;
-
-    private static void quietLogging() {
-        try {
-            org.apache.logging.log4j.core.config.Configurator.setRootLevel(
-                    org.apache.logging.log4j.Level.WARN);
-            for (String name : FAILURE_LOGGERS) {
-                org.apache.logging.log4j.core.config.Configurator.setLevel(name,
-                        org.apache.logging.log4j.Level.OFF);
-            }
-            for (String name : NOISE_LOGGERS) {
-                org.apache.logging.log4j.core.config.Configurator.setLevel(name,
-                        org.apache.logging.log4j.Level.ERROR);
-            }
-            var context = (org.apache.logging.log4j.core.LoggerContext)
-                    org.apache.logging.log4j.LogManager.getContext(false);
-            var network = new org.apache.logging.log4j.core.config.LoggerConfig(
-                    KAFKA_NETWORK_LOGGER, org.apache.logging.log4j.Level.WARN, true);
-            // Log4j's token bucket: one warning, then one more per interval; errors pass.
-            network.addFilter(org.apache.logging.log4j.core.filter.BurstFilter.newBuilder()
-                    .setLevel(org.apache.logging.log4j.Level.WARN)
-                    .setRate(1f / RECONNECT_WARNING_EVERY_S).setMaxBurst(1).build());
-            context.getConfiguration().addLogger(KAFKA_NETWORK_LOGGER, network);
-            context.updateLoggers();
-        } catch (LinkageError | ClassCastException e) {
-            // log4j-core absent: Spark's own defaults apply.
+        if (!s.spark().local()) {
+            SparkCluster.awaitExecutor(spark, s.master(), s.spark().conf(),
+                    SparkCluster.EXECUTOR_WAIT);
         }
+        return spark;
     }
 
     // ---------------------------------------------------------------------------------------
     // The query
 
-    /**
-     * A started query with its progress reporter and the bulk size its writes use; closing
-     * stops both.
-     */
+    /** A started query with its progress reporter and the bulk size its writes use. */
     public record Running(StreamingQuery query, ProgressReporter progress, SparkSession spark,
                           int bulkSize) implements AutoCloseable {
         @Override
@@ -924,17 +665,26 @@ public class consumer implements Callable<Integer> {
      * the settings.
      */
     public static Running start(SparkSession spark, Settings s) {
-        MongoDatabase db = MongoConnections.shared(s.mongoUri()).getDatabase(s.db());
-        KpiSchema.ensureIndexes(db);
-        int bulk = s.bulkSize() > 0 ? s.bulkSize() : KpiWriter.defaultBulkSize(db);
+        var database = MongoConnections.shared(s.mongoUri()).getDatabase(s.db());
+        KpiSchema.ensureIndexes(database);
+        int bulk = s.bulkSize() > 0 ? s.bulkSize() : MongoConnections.bulkSize(database);
+        Map<String, String> writeOptions = MongoSink.options(s.mongoUri(), s.db(),
+                Map.of("maxBatchSize", Integer.toString(bulk),
+                        // The documents of a bulk are independent: an unordered bulk lets the
+                        // server apply them as it likes; every write is idempotent anyway.
+                        "ordered", "false"), s.spark().conf());
         LongAccumulator invalid = spark.sparkContext().longAccumulator("invalid-records");
         LongAccumulator written = spark.sparkContext().longAccumulator("documents-written");
-        DeadLetters deadLetters = new MongoDeadLetters(s.mongoUri(), s.db(), bulk);
+        DeadLetters deadLetters = ConnectorDeadLetters.create(writeOptions);
         Dataset<Row> counts = windowCounts(kafkaSource(spark, s), s, deadLetters, invalid);
-        ProgressReporter reporter = new ProgressReporter(s, invalid, written);
-        StreamingQuery q = start(counts, reporter.wrap(
-                mongoSink(s.mongoUri(), s.db(), bulk, written)), s, spark, reporter);
-        return new Running(q, reporter, spark, bulk);
+        String name = QUERY_NAME + "_" + s.db();
+        ProgressReporter reporter = new ProgressReporter(name, s.mongoUri(), s.db(), invalid,
+                written);
+        StreamingQuery q = start(counts, reporter.wrap(mongoSink(writeOptions, written)), s,
+                spark, reporter);
+        int shown = Integer.parseInt(writeOptions.getOrDefault("maxBatchSize", s.spark().conf()
+                .getOrDefault("spark.mongodb.write.maxBatchSize", Integer.toString(bulk))));
+        return new Running(q, reporter, spark, shown);
     }
 
     /** Stage 1, source: the topic's records (value, topic, partition, offset, timestamp). */
@@ -963,18 +713,16 @@ public class consumer implements Callable<Integer> {
      */
     public static Dataset<Row> windowCounts(Dataset<Row> kafka, Settings s,
                                             DeadLetters deadLetters, LongAccumulator invalid) {
-        // Stage 2, decode once and combine in the task: each valid event counts once for its
-        // user and once for its item, per slide bucket ({@link DecodeAndCombine}); each invalid
-        // record becomes a dead letter (written by the task) and is counted.
-        // The Kafka timestamp, kept only by dead letters, is read as epoch milliseconds.
+        // Stage 2, decode once and combine in the task: each valid event counts once per
+        // aggregate, per slide bucket; each invalid record becomes a dead letter, written by
+        // the task, and is counted. The Kafka timestamp, kept only by dead letters, is read as
+        // epoch milliseconds.
         Dataset<Row> rows = kafka
                 .select(col("value"), col("topic"), col("partition"), col("offset"),
                         unix_millis(col("timestamp")))
-                .mapPartitions(new DecodeAndCombine(s.slide(), DecodeAndCombine.MAX_GROUPS,
-                        deadLetters, invalid),
-                        Encoders.tuple(Encoders.STRING(), Encoders.STRING(),
-                                Encoders.TIMESTAMP(), Encoders.LONG()))
-                .toDF("aggregate", "key", "event_time", "events");
+                .mapPartitions(new DecodeAndCombine(s.slide(), EventCombiner.MAX_GROUPS,
+                        deadLetters, invalid), DecodeAndCombine.ENCODER)
+                .toDF(DecodeAndCombine.COLUMNS);
         // Stage 3, event-time windows under a watermark: windows that ended behind it are
         // dropped (late rows, counted by Spark).
         // Stage 4, sum the events per (aggregate, key, window) in Spark's state; update mode
@@ -1011,459 +759,17 @@ public class consumer implements Callable<Integer> {
         }
     }
 
+    /**
+     * The MongoDB sink: each batch's counts through the connector, both collections side by
+     * side, riding out a MongoDB that stops answering ({@link MongoSink}).
+     */
+    public static VoidFunction2<Dataset<Row>, Long> mongoSink(Map<String, String> writeOptions,
+                                                              LongAccumulator written) {
+        return new MongoSink(writeOptions, new OutageRetry(OutageRetry.PATIENCE,
+                line -> System.err.println("consumer: " + line)), written);
+    }
+
     private static String millis(Duration d) {
         return d.toMillis() + " milliseconds";
-    }
-
-    /** The sink's sort column: the document's {@code _id} within its collection. */
-    private static final String ORDER_KEY = "_order";
-
-    /** The MongoDB sink: idempotent upserts of every row of the batch, from the tasks. */
-    public static VoidFunction2<Dataset<Row>, Long> mongoSink(String mongoUri, String db,
-                                                              int bulkSize,
-                                                              LongAccumulator written) {
-        // Each task writes its rows in _id order: a B-tree takes ordered upserts far faster than
-        // random ones (mongo-java-server: 6k vs 2.4k documents/s, bench/RESULTS.md); Spark
-        // emits them in hash order otherwise.
-        // The order key is a column, computed once per row: as a sort expression Spark would
-        // compute it at every comparison (~2 s more for a 374k-row batch, bench/RESULTS.md).
-        // KpiWriter writes the two collections at the same time, a thread each.
-        return (batch, batchId) -> batch.withColumn(ORDER_KEY, concat_ws("|", col("key"),
-                        unix_millis(col(KpiSchema.WINDOW_START)).cast("string"),
-                        unix_millis(col(KpiSchema.WINDOW_END)).cast("string")))
-                .sortWithinPartitions(col("aggregate"), col(ORDER_KEY))
-                .foreachPartition((ForeachPartitionFunction<Row>) rows -> {
-            KpiWriter writer = new KpiWriter(MongoConnections.shared(mongoUri).getDatabase(db),
-                    bulkSize);
-            written.add(writer.writeCounts(new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return rows.hasNext();
-                }
-
-                @Override
-                public WindowCount next() {
-                    return toWindowCount(rows.next());
-                }
-            }));
-        });
-    }
-
-    /** A row of {@link #windowCounts} as a document to store. */
-    public static WindowCount toWindowCount(Row r) {
-        return new WindowCount(Aggregate.ofCode(r.getString(0)), r.getString(1),
-                epochMillis(r.get(2)), epochMillis(r.get(3)), r.getInt(4));
-    }
-
-    private static long epochMillis(Object o) {
-        if (o instanceof Timestamp t) {
-            return t.getTime();
-        }
-        if (o instanceof Instant i) {
-            return i.toEpochMilli();
-        }
-        throw new IllegalArgumentException("not a timestamp: " + o);
-    }
-
-    /** Where decoding tasks put records that are not valid events. */
-    public interface DeadLetters extends Serializable {
-        void write(List<InvalidEvent> events);
-    }
-
-    /** Dead letters as idempotent upserts into {@code invalid_events}. */
-    public record MongoDeadLetters(String mongoUri, String db, int bulkSize)
-            implements DeadLetters {
-        @Override
-        public void write(List<InvalidEvent> events) {
-            new KpiWriter(MongoConnections.shared(mongoUri).getDatabase(db), bulkSize)
-                    .writeInvalid(events);
-        }
-    }
-
-    /**
-     * Stage 2: decodes each record with the project's codec and combines the partition's events
-     * per (aggregate, key, slide bucket) before Spark sees them. Every window that contains an
-     * event depends only on its slide bucket ({@code --window} is a multiple of {@code --slide}),
-     * so a combined row, stamped with the latest event time of its group, falls into exactly
-     * the windows of each of its events, and the watermark (the maximum event time) is the same.
-     * One row per group instead of two per event spares Spark's shuffle-side work most rows.
-     * The groups are emitted whenever {@code maxGroups} are held, so memory stays bounded
-     * however large a micro-batch is. Invalid records become dead letters, written by the task.
-     */
-    static final class DecodeAndCombine
-            implements MapPartitionsFunction<Row, Tuple4<String, String, Timestamp, Long>> {
-        /** Groups a task holds before it emits them (bounds memory, not correctness). */
-        static final int MAX_GROUPS = 250_000;
-        private static final int DEAD_LETTER_BULK = 500;
-        private final long slideMillis;
-        private final int maxGroups;
-        private final DeadLetters deadLetters;
-        private final LongAccumulator invalid;
-
-        DecodeAndCombine(Duration slide, int maxGroups, DeadLetters deadLetters,
-                         LongAccumulator invalid) {
-            if (maxGroups < 2) {
-                throw new IllegalArgumentException("maxGroups must be at least 2: " + maxGroups);
-            }
-            this.slideMillis = slide.toMillis();
-            this.maxGroups = maxGroups;
-            this.deadLetters = deadLetters;
-            this.invalid = invalid;
-        }
-
-        /** A key in one slide bucket; its value is {count, latest event time}. */
-        private record Group(String key, long bucket) {
-            /**
-             * Mixed, unlike a record's default {@code 31 * key.hashCode() + bucket}: keys such as
-             * {@code user_1234} have near hashes, and with consecutive buckets that default
-             * crowded HashMap bins into trees (a tenth of the task's time, measured).
-             */
-            @Override
-            public int hashCode() {
-                long h = key.hashCode() * 0x9E3779B97F4A7C15L + bucket;
-                h = (h ^ (h >>> 31)) * 0xBF58476D1CE4E5B9L;
-                return (int) (h ^ (h >>> 32));
-            }
-        }
-
-        @Override
-        public Iterator<Tuple4<String, String, Timestamp, Long>> call(Iterator<Row> input) {
-            EventCodec codec = new EventCodec();
-            List<InvalidEvent> pending = new ArrayList<>();
-            return new Iterator<>() {
-                private Iterator<Tuple4<String, String, Timestamp, Long>> out =
-                        Collections.emptyIterator();
-
-                @Override
-                public boolean hasNext() {
-                    while (!out.hasNext() && input.hasNext()) {
-                        out = combineNext();
-                    }
-                    return out.hasNext();
-                }
-
-                @Override
-                public Tuple4<String, String, Timestamp, Long> next() {
-                    if (!hasNext()) {
-                        throw new NoSuchElementException();
-                    }
-                    return out.next();
-                }
-
-                /** Reads until the input ends or maxGroups are held; returns their rows. */
-                private Iterator<Tuple4<String, String, Timestamp, Long>> combineNext() {
-                    Map<Group, long[]> users = new HashMap<>();
-                    Map<Group, long[]> items = new HashMap<>();
-                    while (input.hasNext() && users.size() + items.size() + 2 <= maxGroups) {
-                        Row r = input.next();
-                        byte[] value = (byte[]) r.get(0);
-                        DecodeResult d = codec.decode(value);
-                        if (d.isValid()) {
-                            InteractionEvent e = d.event();
-                            long t = e.epochMillis();
-                            long bucket = Math.floorDiv(t, slideMillis);
-                            add(users, new Group(e.userId(), bucket), t);
-                            add(items, new Group(e.itemId(), bucket), t);
-                            continue;
-                        }
-                        pending.add(InvalidEvent.of(r.getString(1), r.getInt(2), r.getLong(3),
-                                d.reason().code(), d.detail(), value, r.getLong(4)));
-                        invalid.add(1);
-                        if (pending.size() >= DEAD_LETTER_BULK) {
-                            flushDeadLetters();
-                        }
-                    }
-                    if (!input.hasNext()) {
-                        flushDeadLetters();
-                    }
-                    List<Tuple4<String, String, Timestamp, Long>> rows =
-                            new ArrayList<>(users.size() + items.size());
-                    emit(rows, Aggregate.USER.code(), users);
-                    emit(rows, Aggregate.ITEM.code(), items);
-                    return rows.iterator();
-                }
-
-                private void flushDeadLetters() {
-                    if (!pending.isEmpty()) {
-                        deadLetters.write(pending);
-                        pending.clear();
-                    }
-                }
-            };
-        }
-
-        private static void add(Map<Group, long[]> groups, Group g, long eventMillis) {
-            long[] v = groups.get(g);
-            if (v == null) {
-                groups.put(g, new long[] {1, eventMillis});
-            } else {
-                v[0]++;
-                v[1] = Math.max(v[1], eventMillis);
-            }
-        }
-
-        private static void emit(List<Tuple4<String, String, Timestamp, Long>> rows,
-                                 String aggregate, Map<Group, long[]> groups) {
-            for (Map.Entry<Group, long[]> e : groups.entrySet()) {
-                rows.add(new Tuple4<>(aggregate, e.getKey().key(), new Timestamp(e.getValue()[1]),
-                        e.getValue()[0]));
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------
-    // Progress
-
-    /**
-     * Prints one line per micro-batch and keeps it in {@code pipeline_progress}: rows, rates,
-     * lag (offsets behind the latest, from the Kafka source's metrics), duration, invalid
-     * records (counted by the decoding tasks) and late rows (Spark's rows dropped by watermark).
-     */
-    public static final class ProgressReporter extends StreamingQueryListener {
-        private final Settings settings;
-        private final LongAccumulator invalid;
-        private final LongAccumulator written;
-        private final String runId = UUID.randomUUID().toString();
-        private final Map<Long, long[]> byBatch = new ConcurrentHashMap<>();
-        // The last RETAINED records (as pipeline_progress keeps), and totals over the whole run.
-        private final java.util.ArrayDeque<ProgressRecord> records = new java.util.ArrayDeque<>();
-        private long batches;
-        private long rows;
-        private long invalidRows;
-        private long lateRows;
-        private long documents;
-        private final long startNanos = System.nanoTime();
-        private volatile UUID queryId;
-
-        public ProgressReporter(Settings settings, LongAccumulator invalid,
-                                LongAccumulator written) {
-            this.settings = settings;
-            this.invalid = invalid;
-            this.written = written;
-        }
-
-        /** The sink, recording the batch's invalid and written counts (accumulator deltas). */
-        public VoidFunction2<Dataset<Row>, Long> wrap(VoidFunction2<Dataset<Row>, Long> sink) {
-            return (batch, batchId) -> {
-                long invalidBefore = invalid.value();
-                long writtenBefore = written.value();
-                sink.call(batch, batchId);
-                byBatch.put(batchId, new long[] {invalid.value() - invalidBefore,
-                    written.value() - writtenBefore});
-            };
-        }
-
-        /** The last {@link ProgressRecord#RETAINED} records reported, oldest first. */
-        public List<ProgressRecord> records() {
-            synchronized (records) {
-                return List.copyOf(records);
-            }
-        }
-
-        /** The run in one line: rows, batches, documents, invalid and late rows, rate. */
-        public String summary() {
-            double secs = (System.nanoTime() - startNanos) / 1e9;
-            synchronized (records) {
-                return String.format(Locale.ROOT, "%d rows in %d micro-batches, %d documents "
-                        + "written, %d invalid, %d late; %.1f s since the query started (%.0f "
-                        + "rows/s)", rows, batches, documents, invalidRows, lateRows, secs,
-                        secs > 0 ? rows / secs : 0.0);
-            }
-        }
-
-        private void add(ProgressRecord r) {
-            synchronized (records) {
-                records.addLast(r);
-                if (records.size() > ProgressRecord.RETAINED) {
-                    records.removeFirst();
-                }
-                batches++;
-                rows += r.inputRows();
-                invalidRows += r.invalid();
-                lateRows += r.lateRows();
-                documents += r.documentsWritten();
-            }
-        }
-
-        @Override
-        public void onQueryStarted(QueryStartedEvent event) {
-            if (event.name() != null && event.name().equals(QUERY_NAME + "_" + settings.db())) {
-                queryId = event.id();
-            }
-        }
-
-        @Override
-        public void onQueryProgress(QueryProgressEvent event) {
-            StreamingQueryProgress p = event.progress();
-            if (queryId == null || !queryId.equals(p.id())) {
-                return;
-            }
-            long late = 0;
-            for (StateOperatorProgress op : p.stateOperators()) {
-                late += op.numRowsDroppedByWatermark();
-            }
-            long maxBehind = -1;
-            double avgBehind = 0;
-            for (SourceProgress src : p.sources()) {
-                Map<String, String> m = src.metrics();
-                if (m != null && m.containsKey("maxOffsetsBehindLatest")) {
-                    maxBehind = Math.max(maxBehind, parseLong(m.get("maxOffsetsBehindLatest")));
-                    avgBehind += parseDouble(m.get("avgOffsetsBehindLatest"));
-                }
-            }
-            long[] counts = byBatch.remove(p.batchId());
-            Long duration = p.durationMs().get("triggerExecution");
-            long start = Instant.parse(p.timestamp()).toEpochMilli();
-            long end = start + (duration == null ? 0 : duration);
-            String wm = p.eventTime().get("watermark");
-            // The newest event of the batch became visible at the batch's end: its age then.
-            String newest = p.eventTime().get("max");
-            long age = newest == null ? -1
-                    : Math.max(0, end - Instant.parse(newest).toEpochMilli());
-            // Spark measures the input rate from the previous trigger: the run's first batch
-            // has none, and Spark says 0 rows/s for rows it did read. Unknown, then.
-            double inRate = p.inputRowsPerSecond() == 0 && p.numInputRows() > 0 ? Double.NaN
-                    : p.inputRowsPerSecond();
-            ProgressRecord r = new ProgressRecord(runId, p.batchId(), start, p.numInputRows(),
-                    inRate, p.processedRowsPerSecond(), maxBehind, avgBehind,
-                    duration == null ? 0 : duration, counts == null ? 0 : counts[0], late,
-                    counts == null ? 0 : counts[1], age, wm == null ? "-" : wm);
-            add(r);
-            System.out.println(r.line());
-            try {
-                r.store(MongoConnections.shared(settings.mongoUri()).getDatabase(settings.db()));
-            } catch (RuntimeException e) {
-                System.err.println("consumer: cannot store progress: " + describe(e));
-            }
-        }
-
-        @Override
-        public void onQueryTerminated(QueryTerminatedEvent event) {
-            // nothing: the exit path reports failures
-        }
-
-        private static long parseLong(String s) {
-            try {
-                return s == null ? 0 : (long) Double.parseDouble(s);
-            } catch (NumberFormatException e) {
-                return 0;
-            }
-        }
-
-        private static double parseDouble(String s) {
-            try {
-                return s == null ? 0 : Double.parseDouble(s);
-            } catch (NumberFormatException e) {
-                return 0;
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------
-    // Checkpoint guards
-
-    /** The checkpoint belongs to another query shape, or to a consumer that is running. */
-    static final class CheckpointConflict extends RuntimeException {
-        CheckpointConflict(String message) {
-            super(message);
-        }
-    }
-
-    /**
-     * Compares the settings with the shape stored beside the checkpoint, and stores it for a new
-     * checkpoint. The stored shape binds only once Spark has written the checkpoint (a query
-     * started): a run that stopped before, say on a server that was down or a mistyped flag,
-     * leaves nothing that the next run's flags must match.
-     *
-     * @throws CheckpointConflict naming every flag that differs
-     */
-    static void checkShape(Settings s) {
-        Path dir = s.checkpoint();
-        Path file = dir.resolve(SHAPE_FILE);
-        Properties now = s.shape();
-        try {
-            Files.createDirectories(dir);
-            if (Files.isRegularFile(file) && sparkWroteCheckpoint(dir)) {
-                Properties then = new Properties();
-                try (InputStream in = Files.newInputStream(file)) {
-                    then.load(in);
-                }
-                List<String> changed = new ArrayList<>();
-                for (String k : now.stringPropertyNames().stream().sorted().toList()) {
-                    String old = then.getProperty(k);
-                    if (old != null && !old.equals(now.getProperty(k))) {
-                        changed.add("--" + k + " was " + old + ", now " + now.getProperty(k));
-                    }
-                }
-                if (!changed.isEmpty()) {
-                    throw new CheckpointConflict("checkpoint " + dir + " was written by a "
-                            + "different query: " + String.join("; ", changed) + ". Use a new "
-                            + "--checkpoint-base (or the old flags) to go on.");
-                }
-                return;
-            }
-            try (OutputStream out = Files.newOutputStream(file)) {
-                now.store(out, "query shape of this checkpoint; written by consumer.java");
-            }
-        } catch (IOException e) {
-            throw new CheckpointConflict("checkpoint folder " + dir + " is not usable: " + e);
-        }
-    }
-
-    /**
-     * The shuffle partitions a checkpoint's query runs with: Spark records them in each batch's
-     * offsets entry (line 2, JSON, {@code conf}) and ignores the session's setting from then on.
-     */
-    static Optional<Integer> checkpointShufflePartitions(Path checkpoint) {
-        Path offsets = checkpoint.resolve("offsets");
-        if (!Files.isDirectory(offsets)) {
-            return Optional.empty();
-        }
-        try (var entries = Files.list(offsets)) {
-            Optional<Path> latest = entries
-                    .filter(f -> f.getFileName().toString().matches("\\d+"))
-                    .max(Comparator.comparingLong(
-                            f -> Long.parseLong(f.getFileName().toString())));
-            if (latest.isEmpty()) {
-                return Optional.empty();
-            }
-            List<String> lines = Files.readAllLines(latest.get());
-            if (lines.size() < 2) {
-                return Optional.empty();
-            }
-            JsonNode n = new ObjectMapper().readTree(lines.get(1))
-                    .path("conf").path("spark.sql.shuffle.partitions");
-            return n.isMissingNode() ? Optional.empty()
-                    : Optional.of(Integer.parseInt(n.asText()));
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty(); // unreadable: Spark itself will say more
-        }
-    }
-
-    /** Whether this run resumes a query (unreadable counts as new: Spark will say more). */
-    static boolean resumes(Path dir) {
-        try {
-            return sparkWroteCheckpoint(dir);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** Whether a query has started on this checkpoint: Spark's metadata, sources or offsets. */
-    static boolean sparkWroteCheckpoint(Path dir) throws IOException {
-        if (Files.exists(dir.resolve("metadata"))) {
-            return true;
-        }
-        for (String log : List.of("sources", "offsets")) {
-            Path d = dir.resolve(log);
-            if (Files.isDirectory(d)) {
-                try (var entries = Files.list(d)) {
-                    if (entries.findAny().isPresent()) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
     }
 }

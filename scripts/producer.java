@@ -4,36 +4,40 @@
 //DEPS info.picocli:picocli:4.7.7
 //DEPS org.apache.kafka:kafka-clients:4.1.1
 //DEPS com.fasterxml.jackson.core:jackson-core:2.21.2
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.2
 //DEPS org.slf4j:slf4j-api:2.0.17
 //DEPS org.slf4j:slf4j-nop:2.0.17
 //SOURCES ../lib-src/src/main/java/analytics/core/*.java
+//SOURCES ../lib-src/src/main/java/analytics/cli/*.java
+//SOURCES ../lib-src/src/main/java/analytics/generate/*.java
+//SOURCES ../lib-src/src/main/java/analytics/kafka/*.java
 
+package analytics.scripts;
+
+import analytics.cli.Cli;
+import analytics.core.Backoff;
 import analytics.core.Brokers;
 import analytics.core.ClientProperties;
 import analytics.core.Defaults;
-import analytics.core.StopSignals;
 import analytics.core.Durations;
 import analytics.core.EventCodec;
-import analytics.core.InteractionEvent;
-import analytics.core.InteractionType;
-import analytics.core.InvalidReason;
+import analytics.core.ExitCode;
+import analytics.core.Failures;
+import analytics.core.Names;
 import analytics.core.Secrets;
+import analytics.core.StopSignals;
+import analytics.generate.EventGenerator;
+import analytics.generate.Pacer;
+import analytics.generate.Zipf;
+import analytics.kafka.KafkaProbe;
+import analytics.kafka.SendStats;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.admin.DescribeClusterResult;
-import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -46,26 +50,20 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collection;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
@@ -88,7 +86,7 @@ import java.util.concurrent.locks.LockSupport;
  * Ctrl-C / SIGTERM, which then exit like a bounded run; a second one quits at once). Exit 1
  * when any record could not be delivered.
  */
-@Command(name = "producer", mixinStandardHelpOptions = true, version = "producer 0.1.0",
+@Command(name = "producer", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Generates user interaction events (JSON, key = user_id) and publishes "
                 + "them to a Kafka topic at a steady rate.",
@@ -97,14 +95,9 @@ import java.util.concurrent.locks.LockSupport;
             "0:all records acknowledged (also when stopped by Ctrl-C / SIGTERM)",
             "1:some records could not be delivered, or a runtime error",
             "2:invalid command line or Kafka client setting",
-            "3:broker not reachable within --connect-timeout",
+            "3:unreachable: no broker answered within --connect-timeout, or it refused us",
             "130/143:Ctrl-C / SIGTERM before the broker answered, or a second one"})
 public class producer implements Callable<Integer> {
-
-    static final int EXIT_OK = 0;
-    static final int EXIT_FAILED = 1;
-    static final int EXIT_USAGE = 2;
-    static final int EXIT_UNREACHABLE = 3;
 
     /** A timeline more than this far behind is reset instead of being caught up in a burst. */
     static final long MAX_LAG_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -154,7 +147,7 @@ public class producer implements Callable<Integer> {
             description = "Stop after N messages; 0 = no limit (default: ${DEFAULT-VALUE}).")
     long count;
 
-    @Option(names = "--duration", paramLabel = "TIME", converter = DurationConverter.class,
+    @Option(names = "--duration", paramLabel = "TIME", converter = Cli.DurationConverter.class,
             description = "Stop after this long, e.g. 30s, 5m, 1h, 500ms (default: no limit).")
     Duration duration;
 
@@ -191,7 +184,7 @@ public class producer implements Callable<Integer> {
     double lateFraction;
 
     @Option(names = "--late-by", paramLabel = "TIME", defaultValue = "5m",
-            converter = DurationConverter.class,
+            converter = Cli.DurationConverter.class,
             description = "How far late events lag behind, e.g. 90s, 15m "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration lateBy;
@@ -216,18 +209,18 @@ public class producer implements Callable<Integer> {
     List<String> kafkaOverrides = new ArrayList<>();
 
     @Option(names = "--connect-timeout", paramLabel = "TIME", defaultValue = "60s",
-            converter = DurationConverter.class,
+            converter = Cli.DurationConverter.class,
             description = "How long to wait for the broker at start (default: ${DEFAULT-VALUE}).")
     Duration connectTimeout;
 
     @Option(names = "--close-timeout", paramLabel = "TIME", defaultValue = "30s",
-            converter = DurationConverter.class,
+            converter = Cli.DurationConverter.class,
             description = "How long to wait at the end for outstanding sends to be acknowledged "
                     + "(default: ${DEFAULT-VALUE}).")
     Duration closeTimeout;
 
     @Option(names = "--report-interval", paramLabel = "TIME", defaultValue = "5s",
-            converter = DurationConverter.class,
+            converter = Cli.DurationConverter.class,
             description = "Interval of the progress lines (default: ${DEFAULT-VALUE}).")
     Duration reportInterval;
 
@@ -235,30 +228,15 @@ public class producer implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
-    /**
-     * The command line with this script's error handling: a usage error is one line naming the
-     * flag and exit 2; an unexpected error is one line and exit 1 (stack trace only with
-     * {@code PRODUCER_DEBUG=1}).
-     */
-    static CommandLine commandLine() {
-        CommandLine cmd = new CommandLine(new producer());
-        cmd.setParameterExceptionHandler((ex, args) -> {
-            ex.getCommandLine().getErr().println("producer: " + ex.getMessage()
-                    + " (see --help)");
-            return EXIT_USAGE;
-        });
-        cmd.setExecutionExceptionHandler((ex, c, parsed) -> {
-            if ("1".equals(System.getenv("PRODUCER_DEBUG"))) {
-                ex.printStackTrace(c.getErr());
-            }
-            c.getErr().println("producer: error: " + oneLine(ex));
-            return EXIT_FAILED;
-        });
-        return cmd;
+    /** The command line, with the project's conventions ({@link Cli#commandLine}). */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new producer(), "producer");
     }
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
+        Cli.warnBareDurations(spec.commandLine().getParseResult(), "producer",
+                spec.commandLine().getErr());
         Settings settings = validate();
         PrintStream out = System.out;
         PrintStream err = System.err;
@@ -289,13 +267,13 @@ public class producer implements Callable<Integer> {
     // ---- validation ----------------------------------------------------------------------------
 
     /** Everything the run needs, checked. */
-    record Settings(String broker, String topic, double rate, int batch, long count,
+    public record Settings(String broker, String topic, double rate, int batch, long count,
                     Duration duration, EventGenerator.Options events, Properties kafka,
                     Duration connectTimeout, Duration closeTimeout, Duration reportInterval) {
     }
 
     /** Checks every flag; throws a {@link ParameterException} naming the first bad one. */
-    Settings validate() {
+    public Settings validate() {
         CommandLine cl = spec.commandLine();
         if (broker == null || broker.isBlank()) {
             throw new ParameterException(cl, "--broker must not be empty");
@@ -303,11 +281,9 @@ public class producer implements Callable<Integer> {
         Brokers.problem(broker).ifPresent(problem -> {
             throw new ParameterException(cl, "Invalid value for option '--broker': " + problem);
         });
-        if (topic == null || topic.isBlank() || topic.length() > 249
-                || !topic.matches("[a-zA-Z0-9._-]+") || topic.equals(".") || topic.equals("..")) {
-            throw new ParameterException(cl, "Invalid value for option '--topic': '" + topic
-                    + "' is not a legal topic name (letters, digits, '.', '_', '-', at most 249)");
-        }
+        Names.topicProblem(topic).ifPresent(problem -> {
+            throw new ParameterException(cl, "Invalid value for option '--topic': " + problem);
+        });
         if (!(rate >= 0) || Double.isInfinite(rate)) {
             throw bad(cl, "--rate", rate, "must be >= 0 messages per second (0 = unlimited)");
         }
@@ -404,7 +380,7 @@ public class producer implements Callable<Integer> {
                 return given.get(given.size() - 1);
             }
         }
-        return value instanceof Duration d ? DurationConverter.format(d) : String.valueOf(value);
+        return value instanceof Duration d ? Durations.format(d) : String.valueOf(value);
     }
 
     /** The properties of {@code --kafka-config}, or empty; unreadable files are usage errors. */
@@ -433,7 +409,7 @@ public class producer implements Callable<Integer> {
      * {@code -X} (later wins); the {@link #OWNED} settings are the script's, whatever the file or
      * {@code -X} say ({@link #validate} refuses them there).
      */
-    static Properties clientConfig(String broker, Properties file, Properties overrides) {
+    public static Properties clientConfig(String broker, Properties file, Properties overrides) {
         Properties p = new Properties();
         // Names this client in broker logs and quotas.
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "interaction-producer");
@@ -482,24 +458,8 @@ public class producer implements Callable<Integer> {
         return p;
     }
 
-    /**
-     * The admin client used only to wait for the broker: the producer's connection and
-     * security settings, with one attempt bounded by {@code attemptMs}.
-     */
-    static Properties adminConfig(Properties producerProps, long attemptMs) {
-        Properties a = ClientProperties.connection(producerProps);
-        a.put(AdminClientConfig.CLIENT_ID_CONFIG, "interaction-producer-probe");
-        // One attempt must end within attemptMs so that each attempt gets its own line.
-        a.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(attemptMs));
-        a.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(attemptMs));
-        // Reconnect quickly inside an attempt; the backoff between attempts is ours.
-        a.put(AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, "100");
-        a.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "500");
-        return a;
-    }
-
     /** Printable config, sorted, secrets masked. */
-    static String describeConfig(Properties p) {
+    public static String describeConfig(Properties p) {
         TreeMap<String, String> sorted = new TreeMap<>();
         for (String k : p.stringPropertyNames()) {
             if (!k.endsWith(".serializer")) {
@@ -519,20 +479,20 @@ public class producer implements Callable<Integer> {
         private final Settings s;
         private final PrintStream out;
         private final PrintStream err;
-        private final Stats stats;
+        private final SendStats stats;
         private final AtomicBoolean stopRequested = new AtomicBoolean();
         private final CountDownLatch generationDone = new CountDownLatch(1);
         private final CountDownLatch finished = new CountDownLatch(1);
         private volatile Thread runner;
         private volatile boolean summaryPrinted;
         /** Exit code of a stop before the broker answered (nothing was sent). */
-        private volatile int stopExit = EXIT_FAILED;
+        private volatile int stopExit = ExitCode.FAILED;
 
         Run(Settings s, PrintStream out, PrintStream err) {
             this.s = s;
             this.out = out;
             this.err = err;
-            this.stats = new Stats(s.rate(), err);
+            this.stats = new SendStats(s.rate(), err);
         }
 
         int execute() {
@@ -547,32 +507,42 @@ public class producer implements Callable<Integer> {
 
         private int executeInner() {
             out.printf(Locale.ROOT, "producer: topic '%s' at %s; rate %s in batches of %d; %s; "
-                            + "seed %d%n", s.topic(), s.broker(), rateText(s.rate()), s.batch(),
-                    boundText(), s.events().seed());
+                            + "seed %d%n", s.topic(), s.broker(), SendStats.rateText(s.rate()),
+                    s.batch(), boundText(), s.events().seed());
             out.println("producer: kafka settings: " + describeConfig(s.kafka()));
-            ConnectResult connected = waitForBroker();
-            if (connected.code() != EXIT_OK) {
-                return connected.code();
+            Optional<KafkaProbe.Cluster> cluster;
+            // The producer's own connection and security settings, one attempt at a time.
+            try (KafkaProbe probe = new KafkaProbe(ClientProperties.connection(s.kafka()),
+                    s.broker(), err, "producer: ")) {
+                cluster = probe.awaitCluster(Backoff.STANDARD.within(s.connectTimeout()),
+                        stopRequested::get);
+            } catch (Failures.UserFacing e) {
+                err.println("producer: " + e.getMessage());
+                return e.exitCode();
+            }
+            if (cluster.isEmpty()) {
+                err.println("producer: stopped while waiting for the broker");
+                return stopExit;
             }
             KafkaProducer<String, byte[]> producer;
             try {
                 producer = new KafkaProducer<>(s.kafka());
             } catch (KafkaException e) {
-                err.println("producer: cannot create the Kafka producer: " + oneLine(e));
-                return EXIT_USAGE;
+                err.println("producer: cannot create the Kafka producer: " + Failures.message(e));
+                return ExitCode.USAGE;
             }
-            int code = EXIT_OK;
+            int code = ExitCode.DONE;
             try {
                 List<PartitionInfo> parts = producer.partitionsFor(s.topic());
                 out.printf(Locale.ROOT, "producer: connected to %s (cluster %s, %d broker(s)); "
                                 + "topic '%s' has %d partition(s)%n", s.broker(),
-                        connected.clusterId(), connected.brokers(), s.topic(), parts.size());
+                        cluster.get().id(), cluster.get().nodes(), s.topic(), parts.size());
                 code = produce(producer);
             } catch (InterruptException e) {
                 Thread.interrupted();
             } catch (KafkaException e) {
-                err.println("producer: " + oneLine(e));
-                code = EXIT_FAILED;
+                err.println("producer: " + Failures.message(e));
+                code = ExitCode.FAILED;
             } finally {
                 generationDone.countDown();
                 Thread.interrupted(); // a stop request may have interrupted a blocked send
@@ -581,7 +551,7 @@ public class producer implements Callable<Integer> {
                 try {
                     producer.close(s.closeTimeout());
                 } catch (KafkaException e) {
-                    err.println("producer: while closing: " + oneLine(e));
+                    err.println("producer: while closing: " + Failures.message(e));
                 }
             }
             printSummary();
@@ -589,8 +559,8 @@ public class producer implements Callable<Integer> {
             if (failed > 0) {
                 err.println("producer: " + failed + (failed == 1 ? " record" : " records")
                         + " could not be delivered (first error: " + stats.firstError() + ")");
-                if (code == EXIT_OK) {
-                    code = EXIT_FAILED;
+                if (code == ExitCode.DONE) {
+                    code = ExitCode.FAILED;
                 }
             }
             return code;
@@ -602,123 +572,9 @@ public class producer implements Callable<Integer> {
                 b.add(s.count() + " messages");
             }
             if (s.duration() != null) {
-                b.add(DurationConverter.format(s.duration()));
+                b.add(Durations.format(s.duration()));
             }
             return b.isEmpty() ? "until stopped" : "stop after " + String.join(" or ", b);
-        }
-
-        record ConnectResult(int code, String clusterId, int brokers) {
-        }
-
-        /** Waits for the broker with exponential backoff and jitter, a line per attempt. */
-        private ConnectResult waitForBroker() {
-            long deadline = System.nanoTime() + s.connectTimeout().toNanos();
-            long backoffMs = 250;
-            Admin admin = null;
-            try {
-                for (int attempt = 1; ; attempt++) {
-                    if (stopRequested.get()) {
-                        err.println("producer: stopped while waiting for the broker");
-                        return new ConnectResult(stopExit, null, 0);
-                    }
-                    long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    long attemptMs = Math.max(200, Math.min(3000, remainingMs));
-                    String reason;
-                    try {
-                        if (admin == null) {
-                            admin = Admin.create(adminConfig(s.kafka(), attemptMs));
-                        }
-                        DescribeClusterResult r = admin.describeCluster(
-                                new DescribeClusterOptions().timeoutMs((int) attemptMs));
-                        long waitMs = attemptMs + 500;
-                        Collection<Node> nodes = r.nodes().get(waitMs, TimeUnit.MILLISECONDS);
-                        String id = r.clusterId().get(waitMs, TimeUnit.MILLISECONDS);
-                        return new ConnectResult(EXIT_OK, id, nodes.size());
-                    } catch (ExecutionException e) {
-                        Throwable c = e.getCause() == null ? e : e.getCause();
-                        if (c instanceof AuthenticationException
-                                || c instanceof AuthorizationException) {
-                            err.println("producer: Kafka broker at " + s.broker()
-                                    + " refused the client: " + oneLine(c));
-                            return new ConnectResult(EXIT_UNREACHABLE, null, 0);
-                        }
-                        reason = c instanceof org.apache.kafka.common.errors.TimeoutException
-                                ? "no answer within " + attemptMs + " ms" : oneLine(c);
-                    } catch (TimeoutException e) {
-                        reason = "no answer within " + attemptMs + " ms";
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        if (stopRequested.get()) {
-                            err.println("producer: stopped while waiting for the broker");
-                        }
-                        return new ConnectResult(stopRequested.get() ? stopExit : EXIT_FAILED,
-                                null, 0);
-                    } catch (KafkaException e) {
-                        closeQuietly(admin);
-                        admin = null;
-                        if (!causedByUnresolvableHost(e)) {
-                            // e.g. an SSL keystore that cannot be read: waiting will not help.
-                            err.println("producer: cannot create a Kafka client for " + s.broker()
-                                    + ": " + oneLine(rootCause(e)));
-                            return new ConnectResult(EXIT_USAGE, null, 0);
-                        }
-                        // A host name that does not resolve (yet): retry like the rest.
-                        reason = oneLine(rootCause(e));
-                    }
-                    remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    if (remainingMs <= 0) {
-                        err.printf(Locale.ROOT, "producer: cannot reach Kafka broker at %s within "
-                                        + "%s (%d attempt%s): %s%n", s.broker(),
-                                DurationConverter.format(s.connectTimeout()), attempt,
-                                attempt == 1 ? "" : "s", reason);
-                        return new ConnectResult(EXIT_UNREACHABLE, null, 0);
-                    }
-                    // Full jitter on top of half the backoff: 0.5x..1.0x of the current step.
-                    long sleepMs = Math.min(remainingMs, backoffMs / 2
-                            + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1));
-                    err.printf(Locale.ROOT, "producer: waiting for Kafka broker at %s (attempt %d:"
-                            + " %s); retrying in %d ms%n", s.broker(), attempt, reason, sleepMs);
-                    sleepUnlessStopped(TimeUnit.MILLISECONDS.toNanos(sleepMs));
-                    backoffMs = Math.min(backoffMs * 2, 8000);
-                }
-            } finally {
-                closeQuietly(admin);
-            }
-        }
-
-        private static boolean causedByUnresolvableHost(Throwable e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t.getMessage() != null && t.getMessage().contains("resolvable")) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        private static Throwable rootCause(Throwable e) {
-            Throwable t = e;
-            while (t.getCause() != null && t.getCause() != t) {
-                t = t.getCause();
-            }
-            return t;
-        }
-
-        private void sleepUnlessStopped(long nanos) {
-            long end = System.nanoTime() + nanos;
-            long left;
-            while (!stopRequested.get() && (left = end - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(this, left);
-            }
-        }
-
-        private static void closeQuietly(Admin admin) {
-            if (admin != null) {
-                try {
-                    admin.close(Duration.ofSeconds(2));
-                } catch (RuntimeException ignored) {
-                    // best effort: it only probed the broker
-                }
-            }
         }
 
         /** Generates and sends until a bound is reached or a stop is requested. */
@@ -729,7 +585,7 @@ public class producer implements Callable<Integer> {
             long limit = s.count() > 0 ? s.count() : Long.MAX_VALUE;
             Pacer pacer = new Pacer(s.rate(), start, MAX_LAG_NANOS);
             stats.start(start);
-            var reporter = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            var reporter = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "producer-progress");
                 t.setDaemon(true);
                 return t;
@@ -746,15 +602,13 @@ public class producer implements Callable<Integer> {
                         break;
                     }
                     long wait = pacer.delayNanos(now);
-                    if (pacer.takeReset()) {
-                        if (now - lastLagWarning >= s.reportInterval().toNanos()
-                                || lastLagWarning == Long.MIN_VALUE) {
-                            err.printf(Locale.ROOT, "producer: broker cannot keep up: achieved "
-                                            + "%.1f/s of target %s over the last %.1f s%n",
-                                    pacer.lastAchievedRate(), rateText(s.rate()),
-                                    pacer.lastTimelineSeconds());
-                            lastLagWarning = now;
-                        }
+                    if (pacer.takeReset() && (lastLagWarning == Long.MIN_VALUE
+                            || now - lastLagWarning >= s.reportInterval().toNanos())) {
+                        err.printf(Locale.ROOT, "producer: broker cannot keep up: achieved "
+                                        + "%.1f/s of target %s over the last %.1f s%n",
+                                pacer.lastAchievedRate(), SendStats.rateText(s.rate()),
+                                pacer.lastTimelineSeconds());
+                        lastLagWarning = now;
                     }
                     if (wait > 0) {
                         LockSupport.parkNanos(this, Math.min(wait, end - now));
@@ -763,7 +617,7 @@ public class producer implements Callable<Integer> {
                     int n = (int) Math.min(s.batch(), limit - generated);
                     for (int i = 0; i < n; i++) {
                         EventGenerator.Generated g = gen.next(System.currentTimeMillis());
-                        stats.generated(g);
+                        stats.generated(g.invalid(), g.late());
                         long sendStart = System.nanoTime();
                         producer.send(new ProducerRecord<>(s.topic(), g.key(), g.value()),
                                 stats.callback(sendStart, g.value().length));
@@ -775,7 +629,7 @@ public class producer implements Callable<Integer> {
                 reporter.shutdownNow();
                 stats.stopGenerating(pacer.resets());
             }
-            return EXIT_OK;
+            return ExitCode.DONE;
         }
 
         boolean isFinished() {
@@ -812,7 +666,7 @@ public class producer implements Callable<Integer> {
                 return;
             }
             err.println("producer: stop requested; flushing what was accepted");
-            stop(EXIT_FAILED);
+            stop(ExitCode.FAILED);
             try {
                 long bound = s.closeTimeout().toMillis() + 5000;
                 if (!finished.await(bound, TimeUnit.MILLISECONDS)) {
@@ -830,416 +684,6 @@ public class producer implements Callable<Integer> {
                 out.println(stats.summaryLine());
                 out.flush();
             }
-        }
-    }
-
-    static String rateText(double rate) {
-        return rate == 0 ? "unlimited" : String.format(Locale.ROOT, "%.0f/s", rate);
-    }
-
-    static String oneLine(Throwable t) {
-        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        int nl = m.indexOf('\n');
-        return Secrets.mask(nl < 0 ? m : m.substring(0, nl));
-    }
-
-    // ---- rate control ---------------------------------------------------------------------------
-
-    /**
-     * Schedules sends on an absolute timeline: event k (counted from the timeline's start) is due
-     * at {@code start + k / rate}. Sleeping shorter or longer never accumulates drift because
-     * each due time is computed from the start, not from the previous send. When the sender
-     * falls more than {@code maxLagNanos} behind (broker back-pressure, a pause), the timeline
-     * restarts at the current time instead of sending the missed events in a burst.
-     */
-    static final class Pacer {
-        private final double nanosPerEvent;
-        private final long maxLagNanos;
-        private long timelineStart;
-        private long onTimeline;
-        private long resets;
-        private boolean resetPending;
-        private double lastAchieved;
-        private double lastSeconds;
-
-        Pacer(double rate, long startNanos, long maxLagNanos) {
-            this.nanosPerEvent = rate > 0 ? 1e9 / rate : 0;
-            this.maxLagNanos = maxLagNanos;
-            this.timelineStart = startNanos;
-        }
-
-        /** Nanoseconds to wait before the next event is due; 0 when it is due now. */
-        long delayNanos(long now) {
-            if (nanosPerEvent == 0) {
-                return 0;
-            }
-            long due = timelineStart + (long) (onTimeline * nanosPerEvent);
-            long lag = now - due;
-            if (lag > maxLagNanos) {
-                double seconds = (now - timelineStart) / 1e9;
-                lastAchieved = seconds > 0 ? onTimeline / seconds : 0;
-                lastSeconds = seconds;
-                timelineStart = now;
-                onTimeline = 0;
-                resets++;
-                resetPending = true;
-                return 0;
-            }
-            return Math.max(0, -lag);
-        }
-
-        void sent(int n) {
-            onTimeline += n;
-        }
-
-        /** True once after each timeline reset. */
-        boolean takeReset() {
-            boolean r = resetPending;
-            resetPending = false;
-            return r;
-        }
-
-        long resets() {
-            return resets;
-        }
-
-        double lastAchievedRate() {
-            return lastAchieved;
-        }
-
-        double lastTimelineSeconds() {
-            return lastSeconds;
-        }
-    }
-
-    // ---- event generation -----------------------------------------------------------------------
-
-    /**
-     * A reproducible stream of events: every event draws the same number of random values in
-     * the same order, so the same seed gives the same users, items, types, late and invalid
-     * records; with a fixed start time the timestamps (and so the bytes) are identical too.
-     */
-    static final class EventGenerator {
-        record Options(long seed, int users, int items, double zipf, Long startMillis,
-                       double rate, double lateFraction, long lateByMillis,
-                       double invalidFraction) {
-        }
-
-        record Generated(String key, byte[] value, InvalidReason invalid, boolean late) {
-        }
-
-        private static final InteractionType[] TYPES = InteractionType.values();
-        private static final InvalidReason[] REASONS = InvalidReason.values();
-        private static final int CACHED_IDS = 200_000;
-
-        private final Options o;
-        private final SplittableRandom random;
-        private final Zipf zipf;
-        private final EventCodec codec = new EventCodec();
-        private final String[] userIds;
-        private final String[] itemIds;
-        private long index;
-
-        EventGenerator(Options o) {
-            this.o = o;
-            this.random = new SplittableRandom(o.seed());
-            this.zipf = o.zipf() > 0 ? new Zipf(o.items(), o.zipf()) : null;
-            this.userIds = o.users() <= CACHED_IDS ? ids("user_", o.users()) : null;
-            this.itemIds = o.items() <= CACHED_IDS ? ids("item_", o.items()) : null;
-        }
-
-        private static String[] ids(String prefix, int n) {
-            String[] a = new String[n];
-            for (int i = 0; i < n; i++) {
-                a[i] = prefix + (i + 1);
-            }
-            return a;
-        }
-
-        /** The next event; {@code wallMillis} is used only without a fixed start time. */
-        Generated next(long wallMillis) {
-            long i = index++;
-            double kindDraw = random.nextDouble();
-            int user = random.nextInt(o.users());
-            int item = zipf != null ? zipf.sample(random.nextDouble()) : random.nextInt(o.items());
-            InteractionType type = TYPES[random.nextInt(TYPES.length)];
-            InvalidReason reason = REASONS[random.nextInt(REASONS.length)];
-            int variant = random.nextInt(4);
-
-            long ts = o.startMillis() == null ? wallMillis
-                    : o.startMillis() + (o.rate() > 0 ? (long) (i * 1000.0 / o.rate()) : i);
-            // Invalid and late come from one draw so that their fractions add up exactly:
-            // [0, invalid) invalid, [invalid, invalid + late) late, the rest on time.
-            boolean invalid = kindDraw < o.invalidFraction();
-            boolean late = !invalid && kindDraw < o.invalidFraction() + o.lateFraction();
-            if (late) {
-                ts -= o.lateByMillis();
-            }
-            String userId = userIds != null ? userIds[user] : "user_" + (user + 1);
-            String itemId = itemIds != null ? itemIds[item] : "item_" + (item + 1);
-            if (invalid) {
-                return new Generated(userId, malformed(reason, variant, userId, itemId, type, ts),
-                        reason, false);
-            }
-            byte[] value = codec.encode(new InteractionEvent(userId, itemId, type,
-                    Instant.ofEpochMilli(ts)));
-            return new Generated(userId, value, null, late);
-        }
-
-        /** A record the consumer's codec rejects with exactly {@code reason}. */
-        static byte[] malformed(InvalidReason reason, int variant, String user, String item,
-                                InteractionType type, long ts) {
-            String u = "\"" + EventCodec.USER_ID + "\":\"" + user + "\"";
-            String it = "\"" + EventCodec.ITEM_ID + "\":\"" + item + "\"";
-            String ty = "\"" + EventCodec.INTERACTION_TYPE + "\":\"" + type.wireName() + "\"";
-            String tsText = EventCodec.formatTimestamp(Instant.ofEpochMilli(ts));
-            String t = "\"" + EventCodec.TIMESTAMP + "\":\"" + tsText + "\"";
-            String json = switch (reason) {
-                case NOT_JSON -> switch (variant) {
-                    case 0 -> "{" + u + "," + it + ","; // truncated
-                    case 1 -> user + " " + type.wireName() + " " + item + " at " + tsText;
-                    case 2 -> "[\"" + user + "\",\"" + item + "\"]"; // JSON, but not an object
-                    default -> "{" + u + "," + it + "," + ty + "," + t + "}}"; // trailing junk
-                };
-                case MISSING_FIELD -> switch (variant) {
-                    case 0 -> "{" + it + "," + ty + "," + t + "}";
-                    case 1 -> "{" + u + "," + ty + "," + t + "}";
-                    case 2 -> "{" + u + "," + it + "," + t + "}";
-                    default -> "{" + u + "," + it + "," + ty + "}";
-                };
-                case WRONG_TYPE -> switch (variant) {
-                    case 0 -> "{\"" + EventCodec.USER_ID + "\":" + user.substring(5) + ","
-                            + it + "," + ty + "," + t + "}";
-                    case 1 -> "{" + u + ",\"" + EventCodec.ITEM_ID + "\":[\"" + item + "\"],"
-                            + ty + "," + t + "}";
-                    case 2 -> "{" + u + "," + it + ",\"" + EventCodec.INTERACTION_TYPE
-                            + "\":true," + t + "}";
-                    default -> "{" + u + "," + it + "," + ty + ",\"" + EventCodec.TIMESTAMP
-                            + "\":" + ts + "}";
-                };
-                case UNKNOWN_INTERACTION_TYPE -> {
-                    String bogus = switch (variant) {
-                        case 0 -> "hover";
-                        case 1 -> type.wireName().toUpperCase(Locale.ROOT);
-                        case 2 -> "";
-                        default -> "share";
-                    };
-                    yield "{" + u + "," + it + ",\"" + EventCodec.INTERACTION_TYPE + "\":\""
-                            + bogus + "\"," + t + "}";
-                }
-                case BAD_TIMESTAMP -> {
-                    String bogus = switch (variant) {
-                        case 0 -> tsText.replace('T', ' ').replace("Z", ""); // no 'T', no zone
-                        case 1 -> tsText.substring(0, tsText.length() - 1); // no zone
-                        case 2 -> Long.toString(ts); // epoch millis as a string
-                        default -> "yesterday";
-                    };
-                    yield "{" + u + "," + it + "," + ty + ",\"" + EventCodec.TIMESTAMP + "\":\""
-                            + bogus + "\"}";
-                }
-            };
-            return json.getBytes(StandardCharsets.UTF_8);
-        }
-    }
-
-    /**
-     * Zipf-distributed ranks 0..n-1 (rank 0 the most popular): the cumulative distribution is
-     * computed once; each sample is a binary search, not a power per event.
-     */
-    static final class Zipf {
-        static final int MAX_ITEMS = 10_000_000;
-        private final double[] cdf;
-
-        Zipf(int n, double s) {
-            cdf = new double[n];
-            double sum = 0;
-            for (int k = 0; k < n; k++) {
-                sum += 1.0 / Math.pow(k + 1, s);
-                cdf[k] = sum;
-            }
-            for (int k = 0; k < n; k++) {
-                cdf[k] /= sum;
-            }
-            cdf[n - 1] = 1.0;
-        }
-
-        /** The rank for a uniform draw {@code u} in [0, 1). */
-        int sample(double u) {
-            int i = Arrays.binarySearch(cdf, u);
-            int rank = i >= 0 ? i + 1 : -i - 1; // first rank whose cumulative share exceeds u
-            return Math.min(rank, cdf.length - 1);
-        }
-
-        double probability(int rank) {
-            return rank == 0 ? cdf[0] : cdf[rank] - cdf[rank - 1];
-        }
-    }
-
-    // ---- statistics -----------------------------------------------------------------------------
-
-    /**
-     * Counts in the shape of Kafka's {@code ProducerPerformance.Stats}: a window for the progress
-     * lines and totals with latency percentiles, counting only acknowledged sends. Latencies go
-     * into a millisecond histogram (exact percentiles at 1 ms resolution, no sampling, bounded
-     * memory for unbounded runs).
-     */
-    static final class Stats {
-        private static final int MAX_MS = 120_000;
-        private final double targetRate;
-        private final PrintStream err;
-        private final long[] histogram = new long[MAX_MS + 1];
-        private final EnumMap<InvalidReason, Long> invalid = new EnumMap<>(InvalidReason.class);
-        private long startNanos;
-        private long endNanos;
-        private long acked;
-        private long bytes;
-        private long errors;
-        private long totalLatencyNanos;
-        private long maxLatencyNanos;
-        private long windowStart;
-        private long windowCount;
-        private long windowErrors;
-        private long windowLatencyNanos;
-        private long windowMaxNanos;
-        private long generated;
-        private long late;
-        private long resets;
-        private String firstError;
-        private volatile long lastAckNanos;
-
-        Stats(double targetRate, PrintStream err) {
-            this.targetRate = targetRate;
-            this.err = err;
-        }
-
-        synchronized void start(long nanos) {
-            startNanos = nanos;
-            windowStart = nanos;
-        }
-
-        /** Called on the generating thread only. */
-        void generated(EventGenerator.Generated g) {
-            generated++;
-            if (g.late()) {
-                late++;
-            }
-            if (g.invalid() != null) {
-                invalid.merge(g.invalid(), 1L, Long::sum);
-            }
-        }
-
-        synchronized void stopGenerating(long resets) {
-            this.resets = resets;
-        }
-
-        Callback callback(long sendStartNanos, int size) {
-            return (RecordMetadata md, Exception e) -> completed(sendStartNanos, size, e);
-        }
-
-        synchronized void completed(long sendStartNanos, int size, Exception e) {
-            long now = System.nanoTime();
-            lastAckNanos = now;
-            if (e != null) {
-                errors++;
-                windowErrors++;
-                if (firstError == null) {
-                    firstError = oneLine(e);
-                }
-                if (errors <= 5 || Long.bitCount(errors) == 1) {
-                    err.println("producer: send failed (" + errors + " so far): " + oneLine(e));
-                }
-                return;
-            }
-            long lat = now - sendStartNanos;
-            acked++;
-            bytes += size;
-            totalLatencyNanos += lat;
-            maxLatencyNanos = Math.max(maxLatencyNanos, lat);
-            windowCount++;
-            windowLatencyNanos += lat;
-            windowMaxNanos = Math.max(windowMaxNanos, lat);
-            histogram[(int) Math.min(MAX_MS, TimeUnit.NANOSECONDS.toMillis(lat))]++;
-        }
-
-        synchronized String windowLine() {
-            long now = System.nanoTime();
-            double secs = Math.max(1e-9, (now - windowStart) / 1e9);
-            String line = String.format(Locale.ROOT, "%d records sent, %.1f records/sec (target "
-                            + "%s), %.1f ms avg latency, %.1f ms max latency, %d errors.",
-                    windowCount, windowCount / secs, rateText(targetRate),
-                    windowCount == 0 ? 0.0 : windowLatencyNanos / 1e6 / windowCount,
-                    windowMaxNanos / 1e6, windowErrors);
-            windowStart = now;
-            windowCount = 0;
-            windowErrors = 0;
-            windowLatencyNanos = 0;
-            windowMaxNanos = 0;
-            return line;
-        }
-
-        synchronized long errors() {
-            return errors;
-        }
-
-        synchronized long acked() {
-            return acked;
-        }
-
-        /** The first send failure in words, or null. */
-        synchronized String firstError() {
-            return firstError;
-        }
-
-        /** Latency percentile in ms over acknowledged sends (0 when there are none). */
-        synchronized long percentileMs(double p) {
-            if (acked == 0) {
-                return 0;
-            }
-            long rank = (long) Math.ceil(p * acked);
-            long seen = 0;
-            for (int ms = 0; ms <= MAX_MS; ms++) {
-                seen += histogram[ms];
-                if (seen >= rank) {
-                    return ms;
-                }
-            }
-            return MAX_MS;
-        }
-
-        synchronized String summaryLine() {
-            long end = lastAckNanos == 0 ? System.nanoTime() : lastAckNanos;
-            double secs = Math.max(1e-9, (end - startNanos) / 1e9);
-            StringBuilder inv = new StringBuilder();
-            invalid.forEach((r, n) -> inv.append(inv.length() == 0 ? "" : ", ").append(r.code())
-                    .append(' ').append(n));
-            return String.format(Locale.ROOT, "summary: %d records sent (acknowledged), %d "
-                            + "failed, %d generated in %.2f s: %.1f records/sec (target %s), %.2f "
-                            + "MB/sec; latency %.2f ms avg, %d ms 50th, %d ms 95th, %d ms 99th, "
-                            + "%.1f ms max; %d late, %d invalid%s; %d rate resets.",
-                    acked, errors, generated, secs, acked / secs, rateText(targetRate),
-                    bytes / secs / (1024.0 * 1024.0),
-                    acked == 0 ? 0.0 : totalLatencyNanos / 1e6 / acked, percentileMs(0.50),
-                    percentileMs(0.95), percentileMs(0.99), maxLatencyNanos / 1e6, late,
-                    invalid.values().stream().mapToLong(Long::longValue).sum(),
-                    inv.length() == 0 ? "" : " (" + inv + ")", resets);
-        }
-    }
-
-    // ---- flag types -----------------------------------------------------------------------------
-
-    /** Durations as 500ms, 30s, 5m, 2h, 1d, or ISO-8601 (PT30S): {@link Durations}. */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            try {
-                return Durations.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-
-        static String format(Duration d) {
-            return Durations.format(d);
         }
     }
 }

@@ -123,12 +123,6 @@ public final class CheckpointCleaner {
         }
     }
 
-    /** True when {@code dir} looks like one query's checkpoint. */
-    public static boolean isCheckpoint(Path dir) {
-        return Files.isRegularFile(dir.resolve("metadata"))
-                && Files.isDirectory(dir.resolve("offsets"));
-    }
-
     /**
      * The checkpoints at {@code base}: itself if it is one, else the folders below it that are,
      * up to {@value #SEARCH_DEPTH} levels down (the consumer's {@code --checkpoint-base} holds
@@ -151,7 +145,7 @@ public final class CheckpointCleaner {
     }
 
     private static void collectCheckpoints(Path dir, int depth, List<Path> out) {
-        if (isCheckpoint(dir)) {
+        if (SparkCheckpoint.isCheckpoint(dir)) {
             out.add(dir);
             return;
         }
@@ -174,7 +168,7 @@ public final class CheckpointCleaner {
         if (keep < 1) {
             throw new IllegalArgumentException("keep must be at least 1, was " + keep);
         }
-        if (!isCheckpoint(checkpoint)) {
+        if (!SparkCheckpoint.isCheckpoint(checkpoint)) {
             throw new NotACheckpointException(checkpoint + " is not a Spark checkpoint");
         }
         Scan scan = new Scan(progress);

@@ -38,7 +38,7 @@ public final class Cli {
         CommandLine cl = new CommandLine(command);
         cl.setParameterExceptionHandler((ex, args) -> {
             ex.getCommandLine().getErr().println(name + ": " + ex.getMessage()
-                    + " (see --help)");
+                    + fromEnvironment(ex.getArgSpec(), args) + " (see --help)");
             return ExitCode.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, line, parsed) -> {
@@ -58,6 +58,31 @@ public final class Cli {
             return ExitCode.FAILED;
         });
         return cl;
+    }
+
+    private static final java.util.regex.Pattern ENV_DEFAULT =
+            java.util.regex.Pattern.compile("\\$\\{env:([A-Za-z0-9_]+)");
+
+    /**
+     * " (from env NAME)" when the bad value is an option's environment default, i.e. the
+     * option was not on the command line: the user then knows where to look.
+     */
+    static String fromEnvironment(CommandLine.Model.ArgSpec arg, String[] args) {
+        if (!(arg instanceof OptionSpec o) || o.defaultValue() == null) {
+            return "";
+        }
+        java.util.regex.Matcher m = ENV_DEFAULT.matcher(o.defaultValue());
+        if (!m.find() || System.getenv(m.group(1)) == null) {
+            return "";
+        }
+        for (String a : args) {
+            for (String n : o.names()) {
+                if (a.equals(n) || a.startsWith(n + "=")) {
+                    return "";
+                }
+            }
+        }
+        return " (from env " + m.group(1) + ")";
     }
 
     /** The {@code --version} text of every script: the project's one version. */
@@ -105,6 +130,25 @@ public final class Cli {
                 }
             }
         }
+    }
+
+    /**
+     * A duration flag's value ({@link Durations#parse}), zero only where {@code zeroAllowed}.
+     *
+     * @throws IllegalArgumentException naming the flag
+     */
+    public static Duration duration(String flag, String text, boolean zeroAllowed) {
+        Duration d;
+        try {
+            d = Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + " " + e.getMessage());
+        }
+        if (d.isNegative() || (!zeroAllowed && d.isZero())) {
+            throw new IllegalArgumentException(flag + " must be " + (zeroAllowed ? "0 or more"
+                    : "positive") + ", not '" + text + "'");
+        }
+        return d;
     }
 
     /**

@@ -69,6 +69,23 @@ public record Backoff(Duration first, Duration max, double jitter) {
         return Duration.ofMillis(Math.min(ms, max.toMillis()));
     }
 
+    /**
+     * Waits {@code d}, or less when {@code stop} becomes true (checked every 50 ms) or the
+     * thread is interrupted (the interrupt is kept for the caller); returns whether the whole
+     * wait passed. Also the poll interval of loops that wait for a state rather than retry.
+     */
+    public static boolean pause(Duration d, BooleanSupplier stop) {
+        long end = System.nanoTime() + d.toNanos();
+        long left;
+        while ((left = end - System.nanoTime()) > 0) {
+            if (stop.getAsBoolean() || Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+            LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+        }
+        return !Thread.currentThread().isInterrupted();
+    }
+
     /** A wait as the progress lines write it: {@code 250 ms}, {@code 1.5 s}, {@code 8 s}. */
     public static String format(Duration d) {
         long ms = d.toMillis();
@@ -153,19 +170,11 @@ public record Backoff(Duration first, Duration max, double jitter) {
         }
 
         /**
-         * Waits {@code d}, or less when {@code stop} becomes true (checked every 50 ms) or the
-         * thread is interrupted; returns whether the whole wait passed.
+         * Waits {@code d}, or less when {@code stop} becomes true or the thread is interrupted
+         * ({@link Backoff#pause}); returns whether the whole wait passed.
          */
         public boolean sleep(Duration d, BooleanSupplier stop) {
-            long end = System.nanoTime() + d.toNanos();
-            long left;
-            while ((left = end - System.nanoTime()) > 0) {
-                if (stop.getAsBoolean() || Thread.currentThread().isInterrupted()) {
-                    return false;
-                }
-                LockSupport.parkNanos(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
-            }
-            return !Thread.currentThread().isInterrupted();
+            return pause(d, stop);
         }
 
         private long elapsedNanos() {

@@ -21,10 +21,7 @@ public final class Defaults {
     // MongoDB: the local stack has no authentication; a real deployment passes --mongo-uri.
     public static final String MONGO_URI = "mongodb://localhost:27017";
     public static final String DB = "kpi_db";
-    public static final String USER_COLLECTION = "user_interactions";
-    public static final String ITEM_COLLECTION = "item_interactions";
-    public static final String INVALID_COLLECTION = "invalid_events";
-    public static final String PROGRESS_COLLECTION = "pipeline_progress";
+    // Collection names live with the schema: analytics.mongo.Aggregate and KpiSchema.
 
     // Consumer windows
     public static final Duration WINDOW = Duration.ofMinutes(10);

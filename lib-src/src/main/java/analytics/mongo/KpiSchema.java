@@ -1,6 +1,5 @@
 package analytics.mongo;
 
-import analytics.core.Defaults;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
@@ -20,7 +19,7 @@ public final class KpiSchema {
     public static final String WINDOW_END = "window_end";
 
     // invalid_events
-    public static final String INVALID_COLLECTION = Defaults.INVALID_COLLECTION;
+    public static final String INVALID_COLLECTION = "invalid_events";
     public static final String TOPIC = "topic";
     public static final String PARTITION = "partition";
     public static final String OFFSET = "offset";
@@ -31,7 +30,7 @@ public final class KpiSchema {
     public static final String KAFKA_TIMESTAMP = "kafka_timestamp";
 
     // pipeline_progress
-    public static final String PROGRESS_COLLECTION = Defaults.PROGRESS_COLLECTION;
+    public static final String PROGRESS_COLLECTION = "pipeline_progress";
     public static final String TIMESTAMP = "timestamp";
     public static final String BATCH_ID = "batch_id";
 

@@ -1,29 +1,44 @@
 package analytics.mongo;
 
+import analytics.core.Backoff;
+import analytics.core.ExitCode;
+import analytics.core.Failures;
 import analytics.core.Secrets;
-import analytics.core.ServerUnreachableException;
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.MongoSecurityException;
-import com.mongodb.MongoTimeoutException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
 import org.bson.Document;
 
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * MongoDB clients for the project's servers (MongoDB, FerretDB, mongo-java-server): no
- * {@code ServerApi}, no sessions. One shared client per URI per JVM, for Spark tasks.
+ * {@code ServerApi}, no sessions. One shared client per URI per JVM. Spark's writes do not use
+ * these (they go through the MongoDB Spark connector); the consumer's start-up checks, indexes
+ * and progress documents, the notebooks and the benchmarks do.
  */
 public final class MongoConnections {
     private MongoConnections() {
     }
+
+    /**
+     * Documents per bulk write: one round trip per 1,000 documents. On mongo-java-server's H2
+     * file 1,000 wrote 23 % more documents/s than 50 on average (bench/RESULTS.md).
+     */
+    public static final int BULK_SIZE = 1000;
+    /**
+     * Documents per bulk write on FerretDB: 1.24 (SQLite) never answered a bulk of 100
+     * replaces of existing documents in a 600-document collection (50 took 1 s).
+     */
+    public static final int FERRETDB_BULK_SIZE = 50;
 
     private static final Map<String, MongoClient> SHARED = new ConcurrentHashMap<>();
 
@@ -36,8 +51,8 @@ public final class MongoConnections {
     public static MongoClient open(String uri, Duration selectionTimeout) {
         MongoClientSettings settings = MongoClientSettings.builder()
                 .applyConnectionString(new ConnectionString(uri))
-                // Fail a write within this time when the server is gone, rather than the
-                // driver's default 30 s, so a batch fails (and is retried by a restart) quickly.
+                // Fail an operation within this time when the server is gone, rather than
+                // waiting on it: callers retry (or report) themselves.
                 .applyToClusterSettings(b -> b.serverSelectionTimeout(
                         selectionTimeout.toMillis(), TimeUnit.MILLISECONDS))
                 .applyToSocketSettings(b -> b.connectTimeout(5, TimeUnit.SECONDS))
@@ -51,74 +66,55 @@ public final class MongoConnections {
     }
 
     /**
-     * Pings the server until it answers or {@code attempts} are used up, waiting 1, 2, 4 …
-     * (at most 10) seconds between attempts.
+     * The bulk size for the server behind {@code db}: {@link #FERRETDB_BULK_SIZE} when it says
+     * it is FerretDB ({@code buildInfo} has {@code ferretdbVersion}), else {@link #BULK_SIZE}.
+     */
+    public static int bulkSize(MongoDatabase db) {
+        Document info = db.runCommand(new Document("buildInfo", 1));
+        return info.containsKey("ferretdbVersion") ? FERRETDB_BULK_SIZE : BULK_SIZE;
+    }
+
+    /**
+     * Pings the server until it answers, as long as {@code attempts} allow, with a line per
+     * failed attempt on {@code err} ("consumer: waiting for MongoDB at ... (attempt 1:
+     * Connection refused); retrying in 250 ms"). A refused login is not retried: waiting cannot
+     * fix a password. Empty return: answered.
      *
-     * @throws ServerUnreachableException with a one-line, password-masked message when it never
-     *     answered
+     * @throws Failures.UserFacing exit {@link ExitCode#UNREACHABLE}, one line, password masked
      */
-    public static void awaitPing(String uri, String db, int attempts) {
-        awaitPing(uri, db, attempts, "");
-    }
-
-    /**
-     * {@link #awaitPing(String, String, int)}, each retry line starting with {@code prefix}
-     * (e.g. "consumer: "). A refused login is not retried: waiting cannot fix a password.
-     */
-    public static void awaitPing(String uri, String db, int attempts, String prefix) {
-        RuntimeException last = null;
-        long backoffMs = 1000;
-        for (int i = 1; i <= attempts; i++) {
-            try (MongoClient c = open(uri, Duration.ofSeconds(5))) {
-                c.getDatabase(db).runCommand(new Document("ping", 1));
+    public static void awaitPing(String uri, String db, Backoff.Attempts attempts,
+                                 PrintStream err, String prefix) {
+        String masked = Secrets.maskUri(uri);
+        while (true) {
+            Optional<String> failure = ping(uri, db);
+            if (failure.isEmpty()) {
                 return;
-            } catch (MongoSecurityException e) {
-                throw new ServerUnreachableException("MongoDB at " + Secrets.maskUri(uri)
-                        + " refused the login (" + Secrets.mask(reason(e)) + "): check the user, "
-                        + "the password and authSource in the URI");
-            } catch (RuntimeException e) {
-                last = e;
-                if (i < attempts) {
-                    System.err.printf("%sMongoDB at %s not reachable (attempt %d of %d: %s), "
-                            + "retrying in %d s%n", prefix, Secrets.maskUri(uri), i, attempts,
-                            Secrets.mask(reason(e)), backoffMs / 1000);
-                    sleep(backoffMs);
-                    backoffMs = Math.min(backoffMs * 2, 10_000);
-                }
+            }
+            Optional<Duration> wait = attempts.failed();
+            if (wait.isEmpty()) {
+                throw new Failures.UserFacing(ExitCode.UNREACHABLE, "MongoDB at " + masked
+                        + " not reachable " + attempts.summary() + ": " + failure.get());
+            }
+            err.printf("%swaiting for MongoDB at %s (attempt %d: %s); retrying in %s%n", prefix,
+                    masked, attempts.attempt(), failure.get(), Backoff.format(wait.get()));
+            if (!attempts.sleep(wait.get())) {
+                throw new IllegalStateException("interrupted while waiting for MongoDB");
             }
         }
-        throw new ServerUnreachableException("MongoDB at " + Secrets.maskUri(uri)
-                + " not reachable after " + attempts + (attempts == 1 ? " attempt" : " attempts")
-                + " (" + Secrets.mask(reason(last)) + ")");
     }
 
-    // "... caused by {java.net.ConnectException: Connection refused}}]": the socket's own words.
-    private static final Pattern CAUSED_BY = Pattern.compile("caused by \\{[\\w.$]+: ([^}]*)\\}");
-
-    /**
-     * Why the driver gave up, in a few words: for a server-selection timeout the socket error
-     * inside the driver's cluster dump ("Connection refused"), else "no answer in time"; for
-     * anything else the deepest cause's first line.
-     */
-    static String reason(Throwable t) {
-        if (t == null) {
-            return "no answer";
+    /** Why one ping failed, or empty when the server answered. */
+    private static Optional<String> ping(String uri, String db) {
+        try (MongoClient c = open(uri, Duration.ofSeconds(5))) {
+            c.getDatabase(db).runCommand(new Document("ping", 1));
+            return Optional.empty();
+        } catch (MongoSecurityException e) {
+            throw new Failures.UserFacing(ExitCode.UNREACHABLE, "MongoDB at "
+                    + Secrets.maskUri(uri) + " refused the login (" + Failures.reason(e)
+                    + "): check the user, the password and authSource in the URI");
+        } catch (RuntimeException e) {
+            return Optional.of(Failures.reason(e));
         }
-        if (t instanceof MongoTimeoutException) {
-            Matcher cause = CAUSED_BY.matcher(String.valueOf(t.getMessage()));
-            String socket = null;
-            while (cause.find()) {
-                socket = cause.group(1);
-            }
-            return socket == null ? "no answer in time" : socket;
-        }
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String line = firstLine(root);
-        int full = line.indexOf(" The full response is");
-        return full < 0 ? line : line.substring(0, full).strip();
     }
 
     /** Closes every shared client. */
@@ -131,24 +127,5 @@ public final class MongoConnections {
             }
         });
         SHARED.clear();
-    }
-
-    static String firstLine(Throwable t) {
-        if (t == null) {
-            return "";
-        }
-        String m = t.getClass().getSimpleName() + ": " + t.getMessage();
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
-    }
-
-    /** Sleeps; an interrupt ends the wait with an exception (the caller is being stopped). */
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for MongoDB", e);
-        }
     }
 }

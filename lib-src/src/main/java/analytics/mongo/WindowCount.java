@@ -4,6 +4,7 @@ import org.bson.Document;
 import org.bson.conversions.Bson;
 
 import java.util.Date;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -29,13 +30,23 @@ public record WindowCount(Aggregate aggregate, String key, long windowStartMilli
         return key + "|" + windowStartMillis + "|" + windowEndMillis;
     }
 
-    /** The document: {@code _id}, then the original's fields in the original's order. */
+    /**
+     * The stored document's fields, in order: {@code _id}, then the original's fields in the
+     * original's order (the consumer's Spark writes use the same list).
+     */
+    public static List<String> fields(Aggregate aggregate) {
+        return List.of("_id", aggregate.keyField(), KpiSchema.TOTAL, KpiSchema.WINDOW_START,
+                KpiSchema.WINDOW_END);
+    }
+
+    /** The document, fields as {@link #fields} lists them. */
     public Document toDocument() {
-        return new Document("_id", id())
-                .append(aggregate.keyField(), key)
-                .append(KpiSchema.TOTAL, total)
-                .append(KpiSchema.WINDOW_START, new Date(windowStartMillis))
-                .append(KpiSchema.WINDOW_END, new Date(windowEndMillis));
+        List<String> f = fields(aggregate);
+        return new Document(f.get(0), id())
+                .append(f.get(1), key)
+                .append(f.get(2), total)
+                .append(f.get(3), new Date(windowStartMillis))
+                .append(f.get(4), new Date(windowEndMillis));
     }
 
     /**

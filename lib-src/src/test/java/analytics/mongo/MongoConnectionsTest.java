@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import analytics.core.ServerUnreachableException;
+import analytics.core.Backoff;
+import analytics.core.ExitCode;
+import analytics.core.Failures;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoCredential;
 import com.mongodb.MongoSecurityException;
@@ -23,8 +25,8 @@ class MongoConnectionsTest {
                 + "[{address=127.0.0.1:1, type=UNKNOWN, state=CONNECTING, exception="
                 + "{com.mongodb.MongoSocketOpenException: Exception opening socket}, caused by "
                 + "{java.net.ConnectException: Connection refused}}]");
-        assertEquals("Connection refused", MongoConnections.reason(e));
-        assertEquals("no answer in time", MongoConnections.reason(
+        assertEquals("Connection refused", Failures.reason(e));
+        assertEquals("no answer in time", Failures.reason(
                 new MongoTimeoutException("Timed out while waiting for a server")));
     }
 
@@ -38,7 +40,7 @@ class MongoConnectionsTest {
                 MongoCredential.createCredential("admin", "admin", "s3cret".toCharArray()),
                 "Exception authenticating",
                 new MongoCommandException(response, new ServerAddress("db", 27017)));
-        String reason = MongoConnections.reason(e);
+        String reason = Failures.reason(e);
         assertTrue(reason.startsWith("MongoCommandException: Command failed with error 18 "
                 + "(AuthenticationFailed): 'Authentication failed.'"), reason);
         assertTrue(!reason.contains("full response") && !reason.contains("s3cret"), reason);
@@ -46,11 +48,13 @@ class MongoConnectionsTest {
 
     @Test
     void aServerThatNeverAnswersIsOneLineNamingTheAttemptsAndWhy() {
-        ServerUnreachableException e = assertThrows(ServerUnreachableException.class,
-                () -> MongoConnections.awaitPing("mongodb://bob:s3cret@127.0.0.1:1/", "x", 1));
+        Failures.UserFacing e = assertThrows(Failures.UserFacing.class,
+                () -> MongoConnections.awaitPing("mongodb://bob:s3cret@127.0.0.1:1/", "x",
+                        Backoff.STANDARD.attempts(1), System.err, ""));
         String m = e.getMessage();
+        assertEquals(ExitCode.UNREACHABLE, e.exitCode());
         assertTrue(m.startsWith("MongoDB at mongodb://bob:****@127.0.0.1:1/ not reachable after "
-                + "1 attempt (Connection refused)"), m);
+                + "1 attempt: Connection refused"), m);
         assertTrue(!m.contains("Client view") && !m.contains("s3cret") && !m.contains("\n"), m);
     }
 }

@@ -59,7 +59,7 @@ class NotebookRenderTest {
         String db = stack.newDatabaseName();
         Expected want = seed(stack, db, Instant.now());
         Document lastBatch = stack.mongo().getDatabase(db)
-                .getCollection(Defaults.PROGRESS_COLLECTION).find()
+                .getCollection(analytics.mongo.KpiSchema.PROGRESS_COLLECTION).find()
                 .sort(new Document(ProgressFields.BATCH_ID, -1)).first();
         assertTrue(lastBatch != null, "the consumer wrote its progress");
         Path reports = reportsDir("seeded");

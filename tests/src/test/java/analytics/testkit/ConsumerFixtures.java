@@ -1,3 +1,6 @@
+package analytics.testkit;
+
+import analytics.scripts.consumer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import analytics.core.Defaults;
@@ -7,11 +10,6 @@ import analytics.core.InteractionType;
 import analytics.core.Windows;
 import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
-import analytics.testkit.GroundTruth;
-import analytics.testkit.Scripts;
-import analytics.testkit.TestStack;
-import analytics.testkit.Topics;
-import analytics.testkit.WindowKey;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import java.nio.file.Files;
@@ -29,18 +27,18 @@ import org.apache.spark.sql.SparkSession;
 import org.bson.Document;
 
 /** Shared pieces of the consumer's tests: one Spark session, events, documents, waits. */
-final class ConsumerFixtures {
+public final class ConsumerFixtures {
     private ConsumerFixtures() {
     }
 
-    static final EventCodec CODEC = new EventCodec();
+    public static final EventCodec CODEC = new EventCodec();
     /** Event times of generated events start here (a window boundary). */
-    static final Instant T0 = Instant.parse("2026-11-29T00:00:00Z");
+    public static final Instant T0 = Instant.parse("2026-11-29T00:00:00Z");
 
     private static SparkSession spark;
 
     /** One local Spark session for every consumer test in this JVM. */
-    static synchronized SparkSession spark() {
+    public static synchronized SparkSession spark() {
         if (spark == null) {
             spark = consumer.sparkSession(settings("localhost:9092", "unused", "mongodb://unused",
                     Path.of("unused"), "--master", "local[2]"));
@@ -50,7 +48,7 @@ final class ConsumerFixtures {
     }
 
     /** Settings as the command line would build them, pointed at this test's resources. */
-    static consumer.Settings settings(String brokers, String topic, String mongoUri,
+    public static consumer.Settings settings(String brokers, String topic, String mongoUri,
                                       Path checkpointBase, String... extra) {
         List<String> args = new ArrayList<>(List.of("--brokers", brokers, "--topic", topic,
                 "--mongo-uri", mongoUri, "--checkpoint-base", checkpointBase.toString()));
@@ -58,7 +56,7 @@ final class ConsumerFixtures {
         return consumer.parse(args.toArray(String[]::new));
     }
 
-    static consumer.Settings settings(TestStack stack, String topic, String db, Path dir,
+    public static consumer.Settings settings(TestStack stack, String topic, String db, Path dir,
                                       String... extra) {
         List<String> args = new ArrayList<>(List.of("--db", db));
         args.addAll(List.of(extra));
@@ -70,7 +68,7 @@ final class ConsumerFixtures {
      * {@code n} valid events, in event-time order, spread evenly over {@code span} from
      * {@code start}, over {@code users} users and {@code items} items.
      */
-    static List<InteractionEvent> events(int n, Instant start, Duration span, int users,
+    public static List<InteractionEvent> events(int n, Instant start, Duration span, int users,
                                          int items, long seed) {
         Random r = new Random(seed);
         List<InteractionEvent> out = new ArrayList<>(n);
@@ -83,17 +81,17 @@ final class ConsumerFixtures {
         return out;
     }
 
-    static List<byte[]> encode(List<InteractionEvent> events) {
+    public static List<byte[]> encode(List<InteractionEvent> events) {
         return events.stream().map(CODEC::encode).toList();
     }
 
     /** Sends the payloads and waits for every acknowledgement ({@link Topics#send}). */
-    static void send(String bootstrap, String topic, List<byte[]> payloads) {
+    public static void send(String bootstrap, String topic, List<byte[]> payloads) {
         Topics.send(bootstrap, topic, payloads);
     }
 
     /** The stored documents of one aggregate, as window counts; checks the field types. */
-    static Map<WindowKey, Integer> stored(MongoDatabase db, Aggregate a) {
+    public static Map<WindowKey, Integer> stored(MongoDatabase db, Aggregate a) {
         Map<WindowKey, Integer> out = new HashMap<>();
         for (Document d : db.getCollection(a.collection()).find()) {
             Object total = d.get(KpiSchema.TOTAL);
@@ -116,13 +114,13 @@ final class ConsumerFixtures {
     }
 
     /** The consumer's default windows: 10 minutes sliding every 5. */
-    static final Windows DEFAULT_WINDOWS = new Windows(Defaults.WINDOW, Defaults.SLIDE);
+    public static final Windows DEFAULT_WINDOWS = new Windows(Defaults.WINDOW, Defaults.SLIDE);
 
     /**
      * Computes the topic's ground truth independently and checks that the stored documents of
      * both aggregates equal it; returns it for further checks.
      */
-    static GroundTruth assertStoredEqualsTruth(String bootstrap, String topic, Windows windows,
+    public static GroundTruth assertStoredEqualsTruth(String bootstrap, String topic, Windows windows,
                                                MongoDatabase db) {
         GroundTruth truth = GroundTruth.fromTopic(bootstrap, topic, windows);
         assertEquals(truth.users(), stored(db, Aggregate.USER));
@@ -131,7 +129,7 @@ final class ConsumerFixtures {
     }
 
     /** Polls {@code condition} every 200 ms until true; fails after {@code timeout}. */
-    static void await(Duration timeout, String what, BooleanSupplier condition) {
+    public static void await(Duration timeout, String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -147,7 +145,7 @@ final class ConsumerFixtures {
     }
 
     /** Waits until the consumer's micro-batches have read {@code rows} records in all. */
-    static void awaitCounted(Scripts.Running consumer, MongoDatabase db, long rows) {
+    public static void awaitCounted(Scripts.Running consumer, MongoDatabase db, long rows) {
         await(Duration.ofMinutes(5), rows + " records counted", () -> {
             if (!consumer.process().isAlive()) {
                 throw new AssertionError("consumer exited early\n" + printed(consumer));
@@ -162,12 +160,12 @@ final class ConsumerFixtures {
     }
 
     /** What a running script printed so far, standard output then standard error. */
-    static String printed(Scripts.Running r) {
+    public static String printed(Scripts.Running r) {
         return r.stdout() + r.stderr();
     }
 
     /** Runs {@code ./jbang stack <subcommand>} with the stack's flags and {@code extra}. */
-    static Scripts.Result stackCommand(String subcommand, String[] stack, String... extra) {
+    public static Scripts.Result stackCommand(String subcommand, String[] stack, String... extra) {
         String[] args = new String[1 + stack.length + extra.length];
         args[0] = subcommand;
         System.arraycopy(stack, 0, args, 1, stack.length);
@@ -175,7 +173,7 @@ final class ConsumerFixtures {
         return Scripts.run(Duration.ofMinutes(5), "stack", args);
     }
 
-    static Path tempDir(String prefix) {
+    public static Path tempDir(String prefix) {
         try {
             return Files.createTempDirectory(prefix);
         } catch (java.io.IOException e) {
@@ -183,7 +181,7 @@ final class ConsumerFixtures {
         }
     }
 
-    static String defaultsDb() {
+    public static String defaultsDb() {
         return Defaults.DB;
     }
 }

@@ -1,3 +1,5 @@
+package analytics.generate;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -5,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import analytics.core.DecodeResult;
 import analytics.core.EventCodec;
+import analytics.core.InteractionEvent;
 import analytics.core.InteractionType;
 import analytics.core.InvalidReason;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -18,16 +19,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The producer's pieces called directly: event generation, Zipf sampling, the rate timeline and
- * the statistics. No broker and no sleeps: the timeline is driven by a fake clock.
+ * The producer's generation called directly: events, malformed records, Zipf sampling and the
+ * rate timeline. No broker and no sleeps: the timeline is driven by a fake clock.
  */
-class ProducerGeneratorTest {
+class EventGeneratorTest {
     private static final EventCodec CODEC = new EventCodec();
     private static final long START = Instant.parse("2025-12-22T10:00:00Z").toEpochMilli();
 
-    private static producer.EventGenerator generator(long seed, double zipf, double late,
+    private static EventGenerator generator(long seed, double zipf, double late,
                                                      double invalid) {
-        return new producer.EventGenerator(new producer.EventGenerator.Options(seed, 100, 50,
+        return new EventGenerator(new EventGenerator.Options(seed, 100, 50,
                 zipf, START, 1000, late, 900_000, invalid));
     }
 
@@ -72,9 +73,9 @@ class ProducerGeneratorTest {
     @Test
     void malformedRecordsAreRejectedWithEachReason() {
         for (InvalidReason reason : InvalidReason.values()) {
-            for (int variant = 0; variant < 4; variant++) {
-                byte[] v = producer.EventGenerator.malformed(reason, variant, "user_12",
-                        "item_34", InteractionType.CLICK, START);
+            for (int variant = 0; variant < MalformedRecords.VARIANTS; variant++) {
+                byte[] v = MalformedRecords.of(reason, variant, new InteractionEvent("user_12",
+                        "item_34", InteractionType.CLICK, Instant.ofEpochMilli(START)));
                 DecodeResult d = CODEC.decode(v);
                 assertFalse(d.isValid(), new String(v));
                 assertEquals(reason, d.reason(), new String(v) + " -> " + d);
@@ -115,7 +116,7 @@ class ProducerGeneratorTest {
 
     @Test
     void zipfFollowsItsDistributionWithTheFirstItemHottest() {
-        producer.Zipf z = new producer.Zipf(1000, 1.0);
+        Zipf z = new Zipf(1000, 1.0);
         var rnd = new java.util.SplittableRandom(3);
         int n = 500_000;
         int[] hits = new int[1000];
@@ -147,7 +148,7 @@ class ProducerGeneratorTest {
     @Test
     void timelineHoldsTheRateWithoutDrift() {
         long second = TimeUnit.SECONDS.toNanos(1);
-        producer.Pacer p = new producer.Pacer(1000, 0, second);
+        Pacer p = new Pacer(1000, 0, second);
         long now = 0;
         long sent = 0;
         // Each step oversleeps by 0.3 ms, as a real parkNanos does; due times never slip.
@@ -167,7 +168,7 @@ class ProducerGeneratorTest {
     @Test
     void stallResetsTheTimelineInsteadOfBursting() {
         long second = TimeUnit.SECONDS.toNanos(1);
-        producer.Pacer p = new producer.Pacer(100, 0, second);
+        Pacer p = new Pacer(100, 0, second);
         assertEquals(0, p.delayNanos(0));
         p.sent(10);
         assertEquals(100_000_000, p.delayNanos(0)); // 10 events at 100/s: next due at 100 ms
@@ -186,34 +187,11 @@ class ProducerGeneratorTest {
 
     @Test
     void unlimitedRateNeverWaits() {
-        producer.Pacer p = new producer.Pacer(0, 0, 1);
+        Pacer p = new Pacer(0, 0, 1);
         for (int i = 0; i < 1000; i++) {
             assertEquals(0, p.delayNanos(i));
             p.sent(100);
         }
         assertEquals(0, p.resets());
-    }
-
-    @Test
-    void statsCountOnlyAcknowledgedSendsInPercentiles() {
-        ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-        producer.Stats s = new producer.Stats(1000, new PrintStream(errBytes, true));
-        long now = System.nanoTime();
-        s.start(now);
-        for (int ms = 1; ms <= 100; ms++) {
-            s.completed(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(ms), 100, null);
-        }
-        s.completed(now, 100, new RuntimeException("boom"));
-        assertEquals(100, s.acked());
-        assertEquals(1, s.errors());
-        assertTrue(s.percentileMs(0.50) >= 50 && s.percentileMs(0.50) <= 51);
-        assertTrue(s.percentileMs(0.99) >= 99 && s.percentileMs(0.99) <= 100);
-        assertTrue(errBytes.toString().contains("boom"));
-        String summary = s.summaryLine();
-        assertTrue(summary.startsWith("summary: 100 records sent (acknowledged), 1 failed"),
-                summary);
-        String window = s.windowLine();
-        assertTrue(window.matches(
-                "100 records sent, .* records/sec \\(target 1000/s\\), .* 1 errors\\."), window);
     }
 }

@@ -1,3 +1,7 @@
+package analytics.consumer;
+
+import analytics.scripts.consumer;
+import analytics.testkit.ConsumerFixtures;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,3 +1,6 @@
+package analytics.producer;
+
+import analytics.scripts.producer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,5 +1,8 @@
+package analytics.stream;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import analytics.core.EventCodec;
 import analytics.core.InteractionEvent;
@@ -7,7 +10,6 @@ import analytics.core.InteractionType;
 import analytics.mongo.Aggregate;
 import analytics.mongo.InvalidEvent;
 import java.nio.charset.StandardCharsets;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,28 +17,32 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.Test;
-import scala.Tuple4;
 
 /**
- * The decoding task's combiner ({@code consumer.DecodeAndCombine}) on its own: events of a key
- * in one slide bucket become one row carrying their number and latest time, which is what lets
- * Spark place them in the same windows and keep the same watermark.
+ * The decoding task's combiner on its own: events of a key in one slide bucket become one row
+ * carrying their number and latest time, which is what lets Spark place them in the same
+ * windows and keep the same watermark.
  */
-class ConsumerCombineTest {
+class EventCombinerTest {
     private static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
     private static final Duration SLIDE = Duration.ofMinutes(5);
 
-    /** Kafka-source rows as the query selects them: value, topic, partition, offset, ms. */
-    private static List<Row> records(List<byte[]> values) {
-        List<Row> rows = new ArrayList<>();
+    /** A Kafka record as the combiner sees it: its payload and coordinates. */
+    private record Rec(byte[] value, long offset) {
+    }
+
+    private static List<Rec> records(List<byte[]> values) {
+        List<Rec> rows = new ArrayList<>();
         for (int i = 0; i < values.size(); i++) {
-            rows.add(RowFactory.create(values.get(i), "t", 3, 100L + i, T0.toEpochMilli()));
+            rows.add(new Rec(values.get(i), 100L + i));
         }
         return rows;
+    }
+
+    private static EventCombiner<Rec> combiner(int maxGroups) {
+        return new EventCombiner<>(SLIDE, maxGroups, Rec::value, (r, d) -> InvalidEvent.of("t",
+                3, r.offset(), d.reason().code(), d.detail(), r.value(), T0.toEpochMilli()));
     }
 
     private static byte[] event(String user, String item, int minute) {
@@ -51,18 +57,17 @@ class ConsumerCombineTest {
     }
 
     /** "aggregate key bucket" -> {events, latest event time}, summed over the output rows. */
-    private static Map<String, long[]> byGroup(
-            Iterator<Tuple4<String, String, Timestamp, Long>> out, List<Integer> rowCount) {
+    private static Map<String, long[]> byGroup(Iterator<EventCombiner.Combined> out,
+                                               List<Integer> rowCount) {
         Map<String, long[]> m = new TreeMap<>();
         int n = 0;
         while (out.hasNext()) {
-            Tuple4<String, String, Timestamp, Long> r = out.next();
+            EventCombiner.Combined r = out.next();
             n++;
-            long t = r._3().getTime();
-            long[] v = m.computeIfAbsent(r._1() + " " + r._2() + " "
-                    + Math.floorDiv(t, SLIDE.toMillis()), k -> new long[2]);
-            v[0] += r._4();
-            v[1] = Math.max(v[1], t);
+            long[] v = m.computeIfAbsent(r.aggregate().code() + " " + r.key() + " "
+                    + Math.floorDiv(r.latestMillis(), SLIDE.toMillis()), k -> new long[2]);
+            v[0] += r.events();
+            v[1] = Math.max(v[1], r.latestMillis());
         }
         rowCount.add(n);
         return m;
@@ -75,11 +80,10 @@ class ConsumerCombineTest {
     @Test
     void eventsOfAKeyInOneSlideBucketBecomeOneRowWithTheirCountAndLatestTime() {
         List<InvalidEvent> dead = new ArrayList<>();
-        LongAccumulator invalid = new LongAccumulator();
-        consumer.DecodeAndCombine combine = new consumer.DecodeAndCombine(SLIDE,
-                consumer.DecodeAndCombine.MAX_GROUPS, dead::addAll, invalid);
+        List<Integer> ends = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
-        Map<String, long[]> groups = byGroup(combine.call(records(sample()).iterator()), rows);
+        Map<String, long[]> groups = byGroup(combiner(EventCombiner.MAX_GROUPS).combine(
+                records(sample()).iterator(), dead::add, () -> ends.add(1)), rows);
 
         long b0 = Math.floorDiv(at(0), SLIDE.toMillis());
         String u = Aggregate.USER.code();
@@ -95,20 +99,19 @@ class ConsumerCombineTest {
         assertEquals(1L, groups.get(i + " i2 " + (b0 + 1))[0]);
         assertEquals(1, dead.size(), "the malformed record is a dead letter");
         assertEquals(102L, dead.get(0).offset());
-        assertEquals(T0.toEpochMilli(), dead.get(0).kafkaTimestampMillis());
-        assertEquals(1L, invalid.value());
+        assertEquals("not_json", dead.get(0).reason());
+        assertEquals(List.of(1), ends, "the end of the input is signalled once");
     }
 
     @Test
     void aTaskHoldingTooManyGroupsEmitsThemEarlyWithoutChangingTheSums() {
         List<InvalidEvent> dead = new ArrayList<>();
         List<Integer> rows = new ArrayList<>();
-        Map<String, long[]> unbounded = byGroup(new consumer.DecodeAndCombine(SLIDE,
-                consumer.DecodeAndCombine.MAX_GROUPS, dead::addAll, new LongAccumulator())
-                .call(records(sample()).iterator()), rows);
+        Map<String, long[]> unbounded = byGroup(combiner(EventCombiner.MAX_GROUPS).combine(
+                records(sample()).iterator(), dead::add, () -> { }), rows);
         // At most 2 groups held: each event's user and item rows go out on their own.
-        Map<String, long[]> bounded = byGroup(new consumer.DecodeAndCombine(SLIDE, 2,
-                dead::addAll, new LongAccumulator()).call(records(sample()).iterator()), rows);
+        Map<String, long[]> bounded = byGroup(combiner(2).combine(records(sample()).iterator(),
+                dead::add, () -> { }), rows);
 
         assertEquals(8, rows.get(1), "4 valid events, 2 rows each");
         assertEquals(unbounded.keySet(), bounded.keySet());
@@ -118,8 +121,19 @@ class ConsumerCombineTest {
     }
 
     @Test
+    void everyAggregateCountsEachEventUnderItsOwnKey() {
+        List<Integer> rows = new ArrayList<>();
+        Map<String, long[]> groups = byGroup(combiner(EventCombiner.MAX_GROUPS).combine(
+                records(List.of(event("u9", "i9", 0))).iterator(), e -> { }, () -> { }), rows);
+        for (Aggregate a : Aggregate.values()) {
+            assertTrue(groups.keySet().stream().anyMatch(k -> k.startsWith(a.code() + " ")),
+                    a + " in " + groups.keySet());
+        }
+        assertEquals(Aggregate.values().length, rows.get(0));
+    }
+
+    @Test
     void aBoundBelowOneEventsRowsIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new consumer.DecodeAndCombine(SLIDE,
-                1, events -> { }, new LongAccumulator()));
+        assertThrows(IllegalArgumentException.class, () -> combiner(1));
     }
 }

@@ -1,3 +1,8 @@
+package analytics.cleanup;
+
+import analytics.scripts.consumer;
+import analytics.testkit.ConsumerFixtures;
+import analytics.scripts.cleanup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
