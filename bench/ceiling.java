@@ -9,6 +9,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.17
 //SOURCES ../lib-src/src/main/java/analytics/core/*.java
 //SOURCES ../lib-src/src/main/java/analytics/mongo/*.java
+//SOURCES BulkUpserts.java
 
 import analytics.core.DecodeResult;
 import analytics.core.EventCodec;
@@ -16,7 +17,6 @@ import analytics.core.InteractionEvent;
 import analytics.core.Windows;
 import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
-import analytics.mongo.KpiWriter;
 import analytics.mongo.MongoConnections;
 import analytics.mongo.WindowCount;
 
@@ -46,8 +46,9 @@ import java.util.TreeMap;
  * <p>One thread reads the topic from its beginning to the end offsets it has when the program
  * starts, decodes every record with the project's {@link EventCodec}, counts per-user and
  * per-item windows in memory ({@link Windows}, Spark's window semantics), then writes each final
- * document once, in {@code _id} order, with the consumer's own writer ({@link KpiWriter}:
- * unordered bulks of {@code --bulk-size} whole-document upserts keyed by {@code _id}), after
+ * document once, in {@code _id} order, with the driver alone ({@code BulkUpserts}: unordered
+ * bulks of {@code --bulk-size} whole-document upserts keyed by {@code _id}, one collection after
+ * the other), after
  * creating the same indexes ({@link KpiSchema#ensureIndexes}). Invalid records are counted, not
  * stored (the benchmark topics hold none). No watermark: every event counts.
  *
@@ -63,7 +64,7 @@ public class ceiling {
         Map<String, String> a = new HashMap<>(Map.of("--brokers", "localhost:9092",
                 "--topic", "test-topic", "--mongo-uri", "mongodb://localhost:27017",
                 "--db", "kpi_db", "--window", "10m", "--slide", "5m",
-                "--bulk-size", Integer.toString(KpiWriter.BULK_SIZE)));
+                "--bulk-size", Integer.toString(MongoConnections.BULK_SIZE)));
         for (int i = 0; i < args.length; i++) {
             if (!a.containsKey(args[i]) || i + 1 >= args.length) {
                 System.err.println("ceiling: unknown or incomplete argument '" + args[i]
@@ -137,7 +138,6 @@ public class ceiling {
 
         // Each aggregate's documents in _id order, as the consumer's tasks write them: a B-tree
         // takes ordered upserts much faster than hash order (bench/RESULTS.md).
-        KpiWriter writer = new KpiWriter(db, bulkSize);
         long documents = 0;
         for (Aggregate ag : Aggregate.values()) {
             // _id -> count, so each _id string is built once rather than at every comparison.
@@ -148,7 +148,7 @@ public class ceiling {
                         en.getValue()[0]);
                 docs.put(c.id(), c);
             }
-            documents += writer.writeCounts(docs.values().iterator());
+            documents += BulkUpserts.write(db, docs.values().iterator(), bulkSize);
         }
         long tWrite = System.nanoTime();
         client.close();

@@ -9,6 +9,7 @@
 //DEPS org.slf4j:slf4j-nop:2.0.17
 //SOURCES ../lib-src/src/main/java/analytics/core/*.java
 //SOURCES ../lib-src/src/main/java/analytics/mongo/*.java
+//SOURCES BulkUpserts.java
 
 import analytics.core.EventCodec;
 import analytics.core.InteractionEvent;
@@ -16,7 +17,6 @@ import analytics.core.InteractionType;
 import analytics.core.Windows;
 import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
-import analytics.mongo.KpiWriter;
 import analytics.mongo.MongoConnections;
 import analytics.mongo.WindowCount;
 
@@ -65,7 +65,7 @@ import java.util.SplittableRandom;
  *   writes --mongo-uri URI --db DB [--docs 30000] [--bulk-size 1000] [--indexes all|unique|none]
  *       [--passes 3] [--order sorted|random]
  *       The server's own upsert rate, without Kafka or Spark: --docs user-window documents
- *       written with the consumer's KpiWriter, --passes times (the first inserts, the later
+ *       written as the consumer's documents (bulk replaces with upsert, bench/BulkUpserts.java), --passes times (the first inserts, the later
  *       ones replace every document with a new count); documents/s per pass.
  * </pre>
  */
@@ -259,7 +259,6 @@ public class consumerbench {
                 case "none" -> { }
                 default -> throw new IllegalArgumentException("--indexes all|unique|none");
             }
-            KpiWriter writer = new KpiWriter(db, bulk);
             long start = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
             for (int pass = 1; pass <= passes; pass++) {
                 List<WindowCount> counts = new ArrayList<>(docs);
@@ -272,7 +271,7 @@ public class consumerbench {
                     Collections.shuffle(counts, new Random(pass));
                 }
                 long t0 = System.nanoTime();
-                long n = writer.writeCounts(counts.iterator());
+                long n = BulkUpserts.write(db, counts.iterator(), bulk);
                 double s = (System.nanoTime() - t0) / 1e9;
                 System.out.printf(Locale.ROOT, "writes pass %d (%s): %d documents in %.2f s = "
                         + "%.0f documents/s (bulk %d, indexes %s, order %s)%n", pass,

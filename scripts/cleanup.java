@@ -56,7 +56,8 @@ import java.util.concurrent.Callable;
  * Refuses while a consumer holds the checkpoint's lock.
  * Exit codes: 0 done, 1 failed, 2 usage, 4 refused because a consumer is running.
  */
-@Command(name = "cleanup", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
+@Command(name = "cleanup", mixinStandardHelpOptions = true,
+        versionProvider = Cli.VersionProvider.class,
         sortOptions = false,
         description = "Frees disk from Spark checkpoints without breaking recovery. Dry run by "
                 + "default; stop the consumer first (cleanup refuses while it runs).",

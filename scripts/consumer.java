@@ -53,8 +53,8 @@ import analytics.core.Failures;
 import analytics.core.Names;
 import analytics.core.ProjectPaths;
 import analytics.core.Secrets;
-import analytics.core.StopSignals;
 import analytics.kafka.KafkaProbe;
+import analytics.kafka.SourceSettings;
 import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
 import analytics.mongo.MongoConnections;
@@ -69,24 +69,20 @@ import analytics.stream.EventCombiner;
 import analytics.stream.MongoSink;
 import analytics.stream.ProgressReporter;
 import analytics.stream.QueryFailures;
+import analytics.stream.QueryStop;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -96,13 +92,11 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.util.LongAccumulator;
-import org.apache.spark.util.ShutdownHookManager;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import scala.runtime.BoxedUnit;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.sum;
@@ -145,24 +139,6 @@ import static org.apache.spark.sql.functions.window;
             "4:conflict: the checkpoint was written by another query shape, or is in use",
             ExitCode.SIGNAL_LINE})
 public class consumer implements Callable<Integer> {
-
-    /**
-     * Kafka consumer settings of the source, before {@code --kafka-config} and {@code -X}.
-     * Spark's source asks the broker for the partition's first and last offsets after every
-     * poll, which also drops what the client had prefetched: at Kafka's default of 500 records
-     * a poll, a 1M-record batch made 2,000 polls, each refetching up to 1 MiB. At 10,000 a poll
-     * the reading stage of 1M records took 5.6-6.1 s instead of 7.8-8.2 s (bench/RESULTS.md).
-     */
-    static final Map<String, String> KAFKA_DEFAULTS = Map.of("max.poll.records", "10000");
-
-    /** Kafka settings Spark's source or this script decide; the reason names the flag to use. */
-    static final Map<String, String> SPARK_OWNED = Map.of(
-            "bootstrap.servers", "use --brokers",
-            "auto.offset.reset", "use --starting-offsets (the checkpoint keeps the position)",
-            "enable.auto.commit", "offsets live in the checkpoint, not in Kafka",
-            "key.deserializer", "Spark's source reads raw bytes",
-            "value.deserializer", "Spark's source reads raw bytes",
-            "interceptor.classes", "Spark's source does not support it");
 
     /** Sub-folder of the checkpoint base holding this query's checkpoint. */
     public static final String QUERY_NAME = "interactions";
@@ -397,7 +373,9 @@ public class consumer implements Callable<Integer> {
                 w, sl, wm, tr, maxOffsetsPerTrigger, minPartitions, availableNow,
                 shufflePartitions, bulk, connectTimeout,
                 connectAttempts == null ? 0 : connectAttempts, quietSpark,
-                kafkaSettings(kafkaOptions), spark);
+                SourceSettings.of(kafkaOptions.load(
+                        ConsumerConfig.configNames(), "Kafka consumer", SourceSettings.OWNED),
+                        kafkaOptions.source()), spark);
     }
 
     private static void problem(String flag, java.util.Optional<String> why) {
@@ -423,40 +401,8 @@ public class consumer implements Callable<Integer> {
                 + "least 1, got '" + text + "'");
     }
 
-    /**
-     * The Kafka consumer settings of the source: {@link #KAFKA_DEFAULTS}, then the file of
-     * {@code --kafka-config}, then each {@code -X}; sorted, checked by Kafka's own config parser.
-     */
-    static Map<String, String> kafkaSettings(KafkaClientOptions options) {
-        Properties user = options.load(ConsumerConfig.configNames(), "Kafka consumer",
-                SPARK_OWNED);
-        Map<String, String> m = new TreeMap<>(KAFKA_DEFAULTS);
-        for (String key : user.stringPropertyNames()) {
-            m.put(key, user.getProperty(key));
-        }
-        Properties check = new Properties();
-        check.putAll(m);
-        check.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092");
-        check.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        check.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        try {
-            // Types, ranges and combinations, before anything starts (Spark would fail later).
-            new ConsumerConfig(check);
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException("Invalid Kafka setting (" + options.source()
-                    + "): " + Secrets.mask(e.getMessage()));
-        }
-        return Collections.unmodifiableMap(m);
-    }
-
     // ---------------------------------------------------------------------------------------
     // Lifecycle
-
-    /**
-     * The priority of the hook that stops the query: Hadoop's hook manager, which Spark uses,
-     * runs higher priorities first, and Spark stops its context at 50.
-     */
-    static final int QUERY_SHUTDOWN_PRIORITY = 60;
 
     /** Checks, connects, starts the query and waits for it; returns the exit code. */
     public static int run(Settings s) {
@@ -473,10 +419,7 @@ public class consumer implements Callable<Integer> {
         SparkSession spark = null;
         boolean ownSpark = false;
         StreamingQuery query = null;
-        AtomicBoolean stopping = new AtomicBoolean();
-        AtomicBoolean jvmExiting = new AtomicBoolean();
-        StopSignals signals = null;
-        Object hook = null;
+        QueryStop stop = null;
         try {
             // Kafka and MongoDB are checked while Spark starts (~2 s of class loading): both
             // wait on different things, and start-up is ~0.5 s shorter on 2 cores.
@@ -500,27 +443,7 @@ public class consumer implements Callable<Integer> {
                             + s.shufflePartitions() + " of --shuffle-partitions"));
             Running running = start(spark, s);
             query = running.query();
-            StreamingQuery q = query;
-            // Ctrl-C or SIGTERM: stop the query (bounded by spark.sql.streaming.stopTimeout),
-            // then return 0 below like a drained run; a second signal exits at once.
-            signals = StopSignals.install(code -> {
-                System.err.println("consumer: " + (code == ExitCode.SIGINT ? "Ctrl-C" : "SIGTERM")
-                        + ": stopping the query (a batch left unfinished is replayed at the "
-                        + "next start; again to stop at once)");
-                stopping.set(true);
-                stopQuietly(q);
-            }, System.err, "consumer: stopped again; exiting at once (the checkpoint replays the "
-                    + "unfinished batch at the next start)");
-            // Any other end of the JVM (SIGHUP, an embedding program's exit): stop the query
-            // before Spark's own hook stops the context under it.
-            hook = ShutdownHookManager.addShutdownHook(QUERY_SHUTDOWN_PRIORITY, () -> {
-                jvmExiting.set(true);
-                if (stopping.compareAndSet(false, true)) {
-                    stopQuietly(q);
-                }
-                lock.close();
-                return BoxedUnit.UNIT;
-            });
+            stop = QueryStop.watch(query, lock::close, "consumer");
             System.out.printf("consumer: reading %s from %s (%s), windows %s sliding %s, "
                             + "watermark %s, into %s/%s (bulks of %d) on %s; checkpoint %s%n",
                     s.topic(), s.brokers(),
@@ -529,35 +452,33 @@ public class consumer implements Callable<Integer> {
                     Durations.format(s.watermark()), Secrets.maskUri(s.mongoUri()), s.db(),
                     running.bulkSize(), SparkCluster.describe(spark), s.checkpoint());
             query.awaitTermination();
-            System.out.println("consumer: " + (stopping.get() ? "stopped" : "done") + ": "
+            System.out.println("consumer: " + (stop.stopping() ? "stopped" : "done") + ": "
                     + running.progress().summary());
             return 0;
         } catch (StreamingQueryException e) {
-            if (stopping.get()) {
+            if (stop != null && stop.stopping()) {
                 return 0;
             }
-            System.err.println("consumer: " + QueryFailures.describe(e, s.mongoUri(), s.brokers()));
+            System.err.println("consumer: " + QueryFailures.describe(e, s.mongoUri(),
+                    s.brokers()));
             return ExitCode.FAILED;
         } catch (Failures.UserFacing e) {
             System.err.println("consumer: " + e.getMessage());
             return e.exitCode();
         } catch (RuntimeException e) {
-            if (stopping.get()) {
+            if (stop != null && stop.stopping()) {
                 return 0;
             }
             System.err.println("consumer: " + Failures.describe(e));
             return ExitCode.FAILED;
         } finally {
-            if (signals != null) {
-                signals.awaitStop(); // Spark is stopped below only once the query is too
-                signals.close();
+            boolean exiting = stop != null && stop.jvmExiting();
+            if (stop != null) {
+                stop.close(); // Spark is stopped below only once the query is too
             }
-            stopQuietly(query);
-            if (hook != null && !jvmExiting.get()) {
-                ShutdownHookManager.removeShutdownHook(hook);
-            }
+            QueryStop.stopQuietly(query, "consumer");
             // When the JVM is exiting, Spark's own hook stops the context.
-            if (spark != null && ownSpark && !jvmExiting.get()) {
+            if (spark != null && ownSpark && !exiting) {
                 SparkCluster.awaitNoRunningTasks(spark, Duration.ofSeconds(10));
                 spark.stop();
             }
@@ -591,16 +512,6 @@ public class consumer implements Callable<Integer> {
                 throw r;
             }
             throw e;
-        }
-    }
-
-    private static void stopQuietly(StreamingQuery q) {
-        if (q != null && q.isActive()) {
-            try {
-                q.stop();
-            } catch (Exception e) {
-                System.err.println("consumer: stopping the query: " + Failures.describe(e));
-            }
         }
     }
 
@@ -655,7 +566,7 @@ public class consumer implements Callable<Integer> {
                           int bulkSize) implements AutoCloseable {
         @Override
         public void close() {
-            stopQuietly(query);
+            QueryStop.stopQuietly(query, "consumer");
             spark.streams().removeListener(progress);
         }
     }
@@ -766,7 +677,7 @@ public class consumer implements Callable<Integer> {
     public static VoidFunction2<Dataset<Row>, Long> mongoSink(Map<String, String> writeOptions,
                                                               LongAccumulator written) {
         return new MongoSink(writeOptions, new OutageRetry(OutageRetry.PATIENCE,
-                line -> System.err.println("consumer: " + line)), written);
+                System.err::println), written);
     }
 
     private static String millis(Duration d) {

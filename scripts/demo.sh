@@ -64,11 +64,15 @@ say "2/5 building the producer and the consumer (the first time downloads Spark,
 ./jbang build consumer
 
 say "3/5 running the producer ($rate events/s, $users users, $items items) and the consumer for ${seconds} s on topic $topic (logs: $logs/demo-*.log)"
+# Both logs exist before either program starts, so the progress lines below never read a
+# file that is not there yet.
+: >"$logs/demo-consumer.log"
+: >"$logs/demo-producer.log"
 ./jbang consumer --topic "$topic" --checkpoint-base "$checkpoint" --trigger 5s \
-  >"$logs/demo-consumer.log" 2>&1 &
+  >>"$logs/demo-consumer.log" 2>&1 &
 consumer_pid=$!
 ./jbang producer --topic "$topic" --rate "$rate" --users "$users" --items "$items" \
-  --duration "${seconds}s" --report-interval 10s >"$logs/demo-producer.log" 2>&1 &
+  --duration "${seconds}s" --report-interval 10s >>"$logs/demo-producer.log" 2>&1 &
 producer_pid=$!
 last_p="" last_c=""
 show_progress() {  # each one's newest line, once (the producer's summary is shown by itself)

@@ -15,6 +15,7 @@
 package analytics.scripts;
 
 import analytics.cli.Cli;
+import analytics.cli.KafkaClientOptions;
 import analytics.core.Backoff;
 import analytics.core.Brokers;
 import analytics.core.ClientProperties;
@@ -44,13 +45,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,7 +87,8 @@ import java.util.concurrent.locks.LockSupport;
  * Ctrl-C / SIGTERM, which then exit like a bounded run; a second one quits at once). Exit 1
  * when any record could not be delivered.
  */
-@Command(name = "producer", mixinStandardHelpOptions = true, versionProvider = Cli.VersionProvider.class,
+@Command(name = "producer", mixinStandardHelpOptions = true,
+        versionProvider = Cli.VersionProvider.class,
         sortOptions = false, usageHelpAutoWidth = true,
         description = "Generates user interaction events (JSON, key = user_id) and publishes "
                 + "them to a Kafka topic at a steady rate.",
@@ -197,16 +199,9 @@ public class producer implements Callable<Integer> {
 
     // ---- Kafka client ------------------------------------------------------------------------
 
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Kafka producer properties file (e.g. security.protocol, sasl.*, "
-                    + "ssl.*); overrides the built-in settings, except bootstrap.servers (use "
-                    + "--broker), the serializers and transactional.id.")
-    Path kafkaConfig;
-
-    @Option(names = "-X", paramLabel = "KEY=VALUE",
-            description = "Kafka producer setting, repeatable; overrides --kafka-config, "
-                    + "e.g. -X compression.type=zstd -X linger.ms=20 (same exceptions).")
-    List<String> kafkaOverrides = new ArrayList<>();
+    /** --kafka-config FILE and -X KEY=VALUE, as the consumer takes them. */
+    @Mixin
+    KafkaClientOptions kafkaOptions;
 
     @Option(names = "--connect-timeout", paramLabel = "TIME", defaultValue = "60s",
             converter = Cli.DurationConverter.class,
@@ -338,22 +333,20 @@ public class producer implements Callable<Integer> {
         long effectiveSeed = seed != null ? seed : ThreadLocalRandom.current().nextLong();
         var events = new EventGenerator.Options(effectiveSeed, users, items, zipf, startMillis,
                 rate, lateFraction, lateBy.toMillis(), invalidFraction);
-        Properties file = loadConfigFile(cl, kafkaConfig);
-        Properties overrides = parseOverrides(cl, kafkaOverrides);
+        Properties user;
         try {
-            ClientProperties.refuseOwned("--kafka-config", file, OWNED);
-            ClientProperties.refuseOwned("-X", overrides, OWNED);
+            user = kafkaOptions.load(ProducerConfig.configNames(), "Kafka producer", OWNED);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(cl, e.getMessage());
         }
-        Properties props = clientConfig(broker, file, overrides);
+        Properties props = clientConfig(broker, user);
         try {
             // Validates types, ranges and combinations (e.g. acks=1 with idempotence) up front,
             // before anything connects.
             new ProducerConfig(props);
         } catch (ConfigException e) {
-            String from = kafkaOverrides.isEmpty() ? "--kafka-config" : "-X/--kafka-config";
-            throw new ParameterException(cl, "Invalid Kafka setting (" + from + "): "
+            throw new ParameterException(cl, "Invalid Kafka setting (" + kafkaOptions.source()
+                    + "): "
                     + Secrets.mask(e.getMessage()));
         }
         return new Settings(broker, topic, rate, batch, count, duration, events, props,
@@ -383,33 +376,14 @@ public class producer implements Callable<Integer> {
         return value instanceof Duration d ? Durations.format(d) : String.valueOf(value);
     }
 
-    /** The properties of {@code --kafka-config}, or empty; unreadable files are usage errors. */
-    static Properties loadConfigFile(CommandLine cl, Path file) {
-        try {
-            return ClientProperties.load("--kafka-config", file);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(cl, e.getMessage());
-        }
-    }
-
-    /** {@code -X key=value} pairs in order; the value may itself contain '='. */
-    static Properties parseOverrides(CommandLine cl, List<String> pairs) {
-        try {
-            return ClientProperties.parsePairs("-X", pairs, ProducerConfig.configNames(),
-                    "Kafka producer");
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(cl, e.getMessage());
-        }
-    }
-
     // ---- Kafka client configuration -------------------------------------------------------------
 
     /**
-     * The producer configuration: the built-in delivery settings, then the file, then
-     * {@code -X} (later wins); the {@link #OWNED} settings are the script's, whatever the file or
-     * {@code -X} say ({@link #validate} refuses them there).
+     * The producer configuration: the built-in delivery settings, then the user's (the file of
+     * {@code --kafka-config}, then {@code -X}); the {@link #OWNED} settings are the script's,
+     * whatever the user says ({@link #validate} refuses them there).
      */
-    public static Properties clientConfig(String broker, Properties file, Properties overrides) {
+    public static Properties clientConfig(String broker, Properties user) {
         Properties p = new Properties();
         // Names this client in broker logs and quotas.
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "interaction-producer");
@@ -448,8 +422,7 @@ public class producer implements Callable<Integer> {
         // send() blocks at most this long when the buffer is full or metadata is missing;
         // then the record is counted as failed instead of hanging the generator.
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "60000");
-        p.putAll(file);
-        p.putAll(overrides);
+        p.putAll(user);
         // Fixed by the script: every message names --broker; keys are user ids, values the
         // codec's UTF-8 JSON bytes.
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker);

@@ -4,7 +4,7 @@
 # Kafka broker and FerretDB) on its own ports and storage, runs every test (library unit tests
 # and integration tests), and stops the stack again, whatever happened.
 #
-#   scripts/test.sh [extra Maven arguments, e.g. -Dtest=ProducerIT]
+#   scripts/test.sh [extra Maven arguments, e.g. -Dtest=ProducerKafkaTest]
 #
 # Environment: TEST_KAFKA_PORT (39092), TEST_KAFKA_CONTROLLER_PORT (39093),
 # TEST_MONGO_PORT (37017), TEST_STACK_STORAGE (storage/test-stack), TEST_MONGO_BACKEND

@@ -137,8 +137,7 @@ public final class CheckpointCleaner {
         collectCheckpoints(base, SEARCH_DEPTH, out);
         if (out.isEmpty()) {
             throw new NotACheckpointException(base + " is not a Spark checkpoint (no metadata "
-                    + "file and offsets/ folder) and holds none up to " + SEARCH_DEPTH
-                    + " levels down");
+                    + "file) and holds none up to " + SEARCH_DEPTH + " levels down");
         }
         Collections.sort(out);
         return List.copyOf(out);

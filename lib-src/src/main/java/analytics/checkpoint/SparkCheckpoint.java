@@ -19,12 +19,15 @@ public final class SparkCheckpoint {
     }
 
     /**
-     * Whether a query has started on {@code dir}: Spark writes the query's {@code metadata}
-     * file and creates {@code offsets/} when it starts, before its first batch.
+     * Whether {@code dir} is a query's checkpoint, i.e. a query has started on it: the query's
+     * {@code metadata} file is the first thing Spark writes there, before its first batch. (A
+     * state store keeps an operator's {@code metadata} file in {@code state/<op>/_metadata}:
+     * that folder is not a checkpoint.)
      */
     public static boolean isCheckpoint(Path dir) {
+        Path name = dir.getFileName();
         return Files.isRegularFile(dir.resolve("metadata"))
-                && Files.isDirectory(dir.resolve("offsets"));
+                && (name == null || !name.toString().equals("_metadata"));
     }
 
     /**

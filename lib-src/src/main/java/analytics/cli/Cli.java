@@ -68,10 +68,14 @@ public final class Cli {
      * option was not on the command line: the user then knows where to look.
      */
     static String fromEnvironment(CommandLine.Model.ArgSpec arg, String[] args) {
-        if (!(arg instanceof OptionSpec o) || o.defaultValue() == null) {
+        // The default as written in the annotation: picocli only keeps it interpolated.
+        if (!(arg instanceof OptionSpec o)
+                || !(o.userObject() instanceof java.lang.reflect.Field field)
+                || field.getAnnotation(CommandLine.Option.class) == null) {
             return "";
         }
-        java.util.regex.Matcher m = ENV_DEFAULT.matcher(o.defaultValue());
+        java.util.regex.Matcher m = ENV_DEFAULT.matcher(
+                field.getAnnotation(CommandLine.Option.class).defaultValue());
         if (!m.find() || System.getenv(m.group(1)) == null) {
             return "";
         }

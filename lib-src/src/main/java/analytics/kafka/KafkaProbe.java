@@ -81,10 +81,13 @@ public final class KafkaProbe implements AutoCloseable {
                 return Optional.empty();
             }
             String reason;
+            // One attempt lasts at most ATTEMPT, and never past the end of the wait.
+            long attemptMs = attempts.left().isZero() ? ATTEMPT.toMillis()
+                    : Math.max(200, Math.min(ATTEMPT.toMillis(), attempts.left().toMillis()));
             try {
                 DescribeClusterResult r = admin().describeCluster(
-                        new DescribeClusterOptions().timeoutMs((int) ATTEMPT.toMillis()));
-                long waitMs = ATTEMPT.toMillis() + 500;
+                        new DescribeClusterOptions().timeoutMs((int) attemptMs));
+                long waitMs = attemptMs + 500;
                 int nodes = r.nodes().get(waitMs, TimeUnit.MILLISECONDS).size();
                 return Optional.of(new Cluster(r.clusterId().get(waitMs, TimeUnit.MILLISECONDS),
                         nodes));

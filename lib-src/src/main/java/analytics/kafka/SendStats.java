@@ -78,7 +78,8 @@ public final class SendStats {
                 firstError = Failures.message(e);
             }
             if (errors <= 5 || Long.bitCount(errors) == 1) {
-                err.println("producer: send failed (" + errors + " so far): " + Failures.message(e));
+                err.println("producer: send failed (" + errors + " so far): "
+                        + Failures.message(e));
             }
             return;
         }

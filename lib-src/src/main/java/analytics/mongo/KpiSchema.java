@@ -6,8 +6,9 @@ import com.mongodb.client.model.Indexes;
 
 /**
  * The MongoDB schema of {@code kpi_db}: field names and the indexes the consumer creates at
- * start (idempotent: creating an existing index is a no-op). Keeps to
- * {@code design/mongo-subset.md}: single-field, compound and unique indexes only.
+ * start (idempotent: creating an existing index is a no-op). Keeps to the subset MongoDB,
+ * FerretDB and mongo-java-server share (docs/mongodb.md): single-field, compound and unique
+ * indexes only.
  */
 public final class KpiSchema {
     private KpiSchema() {

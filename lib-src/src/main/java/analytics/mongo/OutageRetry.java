@@ -58,23 +58,27 @@ public final class OutageRetry {
 
     /**
      * Runs {@code write} until it succeeds, MongoDB fails it for another reason, or the
-     * patience is over; {@code what} names it in the retry lines ("user_interactions").
+     * patience is over; {@code what} names it in the retry lines ("MongoDB is not answering
+     * (Connection refused): the counts for user_interactions sent again in 2 s (31 s of at
+     * most 180 s)").
      */
     public <T> T run(String what, Supplier<T> write) {
         Backoff.Attempts attempts = Backoff.STANDARD.within(patience);
         while (true) {
             try {
                 return write.get();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
+                // Spark's job failures are checked exceptions thrown through Scala code that
+                // declares none: caught here all the same, and thrown on as they are.
                 if (!isOutage(e)) {
-                    throw e;
+                    throw sneaky(e);
                 }
                 Optional<Duration> wait = attempts.failed();
                 if (wait.isEmpty()) {
-                    throw e;
+                    throw sneaky(e);
                 }
                 warnings.accept(String.format(Locale.ROOT, "MongoDB is not answering (%s): %s "
-                                + "written again in %s (%d s of at most %d s)",
+                                + "sent again in %s (%d s of at most %d s)",
                         Failures.reason(e), what, Backoff.format(wait.get()),
                         attempts.elapsed().toSeconds(), patience.toSeconds()));
                 if (!attempts.sleep(wait.get())) {
@@ -82,5 +86,11 @@ public final class OutageRetry {
                 }
             }
         }
+    }
+
+    /** {@code e} thrown as it is, checked or not. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Exception> RuntimeException sneaky(Exception e) throws E {
+        throw (E) e;
     }
 }

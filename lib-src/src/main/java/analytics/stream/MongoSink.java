@@ -111,8 +111,7 @@ public final class MongoSink implements VoidFunction2<Dataset<Row>, Long> {
         try {
             // Once: decodes the batch (its dead letters are written by the decoding tasks),
             // updates the state and caches the counts both writes read.
-            long n = retry.run("the micro-batch's dead letters and counts",
-                    docs::count);
+            long n = retry.run("the micro-batch (its dead letters and counts)", docs::count);
             if (n == 0) {
                 return;
             }
@@ -125,7 +124,7 @@ public final class MongoSink implements VoidFunction2<Dataset<Row>, Long> {
                 // thread inherits the query's job group, so stopping the query cancels it.
                 writes.add(CompletableFuture.runAsync(() -> {
                     SparkSession.setActiveSession(spark);
-                    retry.run(a.collection(), () -> {
+                    retry.run("the counts for " + a.collection(), () -> {
                         rows.write().format("mongodb").mode("append").options(options)
                                 .option("collection", a.collection()).save();
                         return null;
@@ -157,8 +156,8 @@ public final class MongoSink implements VoidFunction2<Dataset<Row>, Long> {
         try {
             CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get();
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause() instanceof CompletionException ce && ce.getCause() != null
-                    ? ce.getCause() : e.getCause();
+            Throwable cause = e.getCause() instanceof CompletionException ce
+                    && ce.getCause() != null ? ce.getCause() : e.getCause();
             if (cause instanceof Exception ex) {
                 throw ex;
             }

@@ -73,7 +73,7 @@ class OutageRetryTest {
         }
         assertEquals(7, db.getCollection("c").find().first().getInteger("total"));
         assertTrue(warnings.get(0).startsWith("MongoDB is not answering ("), warnings.get(0));
-        assertTrue(warnings.get(0).contains(": c written again in "), warnings.get(0));
+        assertTrue(warnings.get(0).contains(": c sent again in "), warnings.get(0));
         assertTrue(warnings.get(0).endsWith("of at most 120 s)"), warnings.get(0));
     }
 

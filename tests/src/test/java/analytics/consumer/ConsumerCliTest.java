@@ -109,8 +109,8 @@ class ConsumerCliTest {
         String out = captureErr(() -> assertEquals(ExitCode.UNREACHABLE,
                 consumer.commandLine().execute("--brokers", "127.0.0.1:1", "--mongo-uri",
                         stack.mongoUri(), "--checkpoint-base", dir.toString(),
-                        "--connect-timeout", "2s")));
-        assertTrue(out.contains("consumer: Kafka at 127.0.0.1:1 not reachable within 2s ("), out);
+                        "--connect-timeout", "5s")));
+        assertTrue(out.contains("consumer: Kafka at 127.0.0.1:1 not reachable within 5s ("), out);
         assertTrue(out.contains("consumer: waiting for Kafka at 127.0.0.1:1 (attempt 1: "), out);
         assertFalse(out.contains("Exception"), out);
     }

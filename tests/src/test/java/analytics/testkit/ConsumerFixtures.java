@@ -118,13 +118,14 @@ public final class ConsumerFixtures {
 
     /**
      * Computes the topic's ground truth independently and checks that the stored documents of
-     * both aggregates equal it; returns it for further checks.
+     * every aggregate equal it; returns it for further checks.
      */
     public static GroundTruth assertStoredEqualsTruth(String bootstrap, String topic, Windows windows,
                                                MongoDatabase db) {
         GroundTruth truth = GroundTruth.fromTopic(bootstrap, topic, windows);
-        assertEquals(truth.users(), stored(db, Aggregate.USER));
-        assertEquals(truth.items(), stored(db, Aggregate.ITEM));
+        for (Aggregate a : Aggregate.values()) {
+            assertEquals(truth.of(a), stored(db, a), a.collection());
+        }
         return truth;
     }
 

@@ -4,10 +4,12 @@ import analytics.core.DecodeResult;
 import analytics.core.EventCodec;
 import analytics.core.InteractionEvent;
 import analytics.core.Windows;
+import analytics.mongo.Aggregate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,33 +23,36 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Independent ground truth for the consumer's tests: the per-user and per-item window counts
- * recomputed straight from a topic with a plain {@link KafkaConsumer} and {@link EventCodec}, no
- * Spark. It reads every record that is in the topic when it is called, and ignores watermarks
- * (tests that exercise late data account for them explicitly).
+ * Independent ground truth for the consumer's tests: the window counts of every aggregate
+ * recomputed straight from a topic with a plain {@link KafkaConsumer}, {@link EventCodec} and
+ * {@link Windows}, no Spark. It reads every record that is in the topic when it is called, and
+ * ignores watermarks (tests that exercise late data account for them explicitly).
  */
 public final class GroundTruth {
-    private final Map<WindowKey, Integer> users;
-    private final Map<WindowKey, Integer> items;
+    private final Map<Aggregate, Map<WindowKey, Integer>> counts;
     private final List<InteractionEvent> events;
     private final int invalid;
 
-    private GroundTruth(Map<WindowKey, Integer> users, Map<WindowKey, Integer> items,
+    private GroundTruth(Map<Aggregate, Map<WindowKey, Integer>> counts,
                         List<InteractionEvent> events, int invalid) {
-        this.users = Collections.unmodifiableMap(users);
-        this.items = Collections.unmodifiableMap(items);
+        this.counts = Collections.unmodifiableMap(counts);
         this.events = Collections.unmodifiableList(events);
         this.invalid = invalid;
     }
 
+    /** One aggregate's counts by window. */
+    public Map<WindowKey, Integer> of(Aggregate a) {
+        return Collections.unmodifiableMap(counts.get(a));
+    }
+
     /** Per-user counts by window. */
     public Map<WindowKey, Integer> users() {
-        return users;
+        return of(Aggregate.USER);
     }
 
     /** Per-item counts by window. */
     public Map<WindowKey, Integer> items() {
-        return items;
+        return of(Aggregate.ITEM);
     }
 
     /** The valid events, in topic order per partition. */
@@ -74,8 +79,10 @@ public final class GroundTruth {
     public static GroundTruth of(Iterable<byte[]> payloads, Windows windows,
                                  java.util.function.Predicate<InteractionEvent> keep) {
         EventCodec codec = new EventCodec();
-        Map<WindowKey, Integer> users = new HashMap<>();
-        Map<WindowKey, Integer> items = new HashMap<>();
+        Map<Aggregate, Map<WindowKey, Integer>> counts = new EnumMap<>(Aggregate.class);
+        for (Aggregate a : Aggregate.values()) {
+            counts.put(a, new HashMap<>());
+        }
         List<InteractionEvent> events = new ArrayList<>();
         int invalid = 0;
         for (byte[] payload : payloads) {
@@ -92,11 +99,12 @@ public final class GroundTruth {
             for (long start : windows.starts(e.epochMillis())) {
                 Instant s = Instant.ofEpochMilli(start);
                 Instant end = Instant.ofEpochMilli(windows.end(start));
-                users.merge(new WindowKey(e.userId(), s, end), 1, Integer::sum);
-                items.merge(new WindowKey(e.itemId(), s, end), 1, Integer::sum);
+                for (Aggregate a : Aggregate.values()) {
+                    counts.get(a).merge(new WindowKey(a.keyOf(e), s, end), 1, Integer::sum);
+                }
             }
         }
-        return new GroundTruth(users, items, events, invalid);
+        return new GroundTruth(counts, events, invalid);
     }
 
     /** Every record value in the topic up to the end offsets seen at the start of the call. */
