@@ -54,8 +54,8 @@ final class SparkJars {
         }
         Files.createDirectories(dir);
         Path log = layout.logs().resolve("spark-jars.log");
-        say("Resolving Spark %s's jars with JBang from Maven Central (first use of a version: "
-                + "a minute or so; log: %s)", version, log);
+        say("Resolving Spark %s's jars with JBang (a version not yet in ~/.m2 is downloaded "
+                + "from Maven Central first; log: %s)", version, log);
         Instant start = Instant.now();
         Path out = dir.resolve("classpath.tmp");
         List<String> command = List.of(root.resolve("jbang").toString(), "info", "classpath",
