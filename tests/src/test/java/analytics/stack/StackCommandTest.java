@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import analytics.core.ExitCode;
 import analytics.testkit.Ports;
 import analytics.testkit.Scripts;
 import com.mongodb.MongoClientSettings;
@@ -153,7 +154,7 @@ class StackCommandTest {
         assertTrue(again.stdout().contains("mongo: not running"), again.output());
 
         Scripts.Result stopped = stack(QUICK, "status");
-        assertEquals(3, stopped.exitCode(), stopped.output());
+        assertEquals(ExitCode.DOWN, stopped.exitCode(), stopped.output());
         assertTrue(line(stopped.stdout(), "kafka").matches("kafka\\s+down\\s.*"),
             stopped.output());
         assertTrue(line(stopped.stdout(), "mongo").matches("mongo\\s+down\\s.*"),
@@ -328,7 +329,7 @@ class StackCommandTest {
         try (ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             int taken = squatter.getLocalPort();
             Scripts.Result up = stackOn(UP, taken, mongoPort, "up");
-            assertNotEquals(0, up.exitCode(), up.output());
+            assertEquals(ExitCode.CONFLICT, up.exitCode(), up.output());
             assertTrue(up.stderr().contains("port " + taken + " (--kafka-port)"), up.output());
             assertEquals(1, up.stderr().strip().lines().count(), up.output());
         }
@@ -342,7 +343,7 @@ class StackCommandTest {
         try (ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             int taken = squatter.getLocalPort();
             Scripts.Result up = stackOn(UP, kafkaPort, taken, "up");
-            assertNotEquals(0, up.exitCode(), up.output());
+            assertEquals(ExitCode.CONFLICT, up.exitCode(), up.output());
             assertTrue(up.stderr().contains("port " + taken + " (--mongo-port)"), up.output());
         }
         assertEquals(Optional.empty(), pidFile("kafka"));
