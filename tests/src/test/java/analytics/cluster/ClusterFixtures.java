@@ -29,10 +29,20 @@ final class ClusterFixtures {
 
     /** A topic of the original's shape: 3 partitions, replication factor 2. */
     static String createTopic(TestCluster cluster, String prefix) throws Exception {
+        return createTopic(cluster, prefix, 2);
+    }
+
+    /**
+     * A topic of 3 partitions and {@code replicas} replicas. With the cluster's
+     * {@code min.insync.replicas=2}, only 3 replicas keep taking acknowledged writes while one
+     * node is down (docs/stack.md).
+     */
+    static String createTopic(TestCluster cluster, String prefix, int replicas)
+            throws Exception {
         String topic = prefix + "-" + System.nanoTime();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 cluster.bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 2))).all()
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) replicas))).all()
                     .get(1, TimeUnit.MINUTES);
         }
         return topic;

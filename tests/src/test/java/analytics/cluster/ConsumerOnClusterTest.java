@@ -104,7 +104,7 @@ class ConsumerOnClusterTest {
     @Order(2)
     void aKafkaNodeKilledAndRestartedLosesAndDuplicatesNothing(TestStack stack)
             throws Exception {
-        String topic = ClusterFixtures.createTopic(cluster, "node-down");
+        String topic = ClusterFixtures.createTopic(cluster, "node-down", 3);
         MongoDatabase db = db(stack);
         try (Scripts.Running consumer = Scripts.start("consumer", concat(consumerArgs(stack,
                 cluster.bootstrap(), topic, db.getName(), checkpoint("node-down")),
