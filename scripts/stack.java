@@ -34,6 +34,7 @@
 //SOURCES ../local-stack/src/analytics/stack/Recorded.java
 //SOURCES ../local-stack/src/analytics/stack/SparkJars.java
 //SOURCES ../local-stack/src/analytics/stack/SparkPart.java
+//SOURCES ../local-stack/src/analytics/stack/SparkSubmit.java
 //SOURCES ../local-stack/src/analytics/stack/Stack.java
 //SOURCES ../local-stack/src/analytics/stack/StackSettings.java
 //SOURCES ../local-stack/src/analytics/stack/Waits.java
@@ -81,6 +82,7 @@ import java.util.regex.Pattern;
  *   ./jbang stack status   each part, its address, process and data folder (exit 5 if one is down)
  *   ./jbang stack down     stop what this stack started ('--worker N': one Spark worker)
  *   ./jbang stack kafka-topics ARGS   Kafka's own kafka-topics against the stack's nodes
+ *   ./jbang stack spark-submit ARGS   Spark's own spark-submit against the stack's master
  *   ./jbang stack up --kafka-nodes 3 --spark-workers 2   a 3-node Kafka and a Spark cluster
  * </pre>
  *
@@ -92,7 +94,8 @@ import java.util.regex.Pattern;
     versionProvider = Cli.VersionProvider.class,
     description = "Manages the local stack: Apache Kafka (KRaft), a MongoDB-protocol server and "
         + "optionally a Spark standalone cluster.",
-    subcommands = {stack.Up.class, stack.Down.class, stack.Status.class, stack.KafkaTopics.class},
+    subcommands = {stack.Up.class, stack.Down.class, stack.Status.class, stack.KafkaTopics.class,
+        stack.SparkSubmitCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {ExitCode.DONE_LINE, ExitCode.FAILED_LINE, ExitCode.USAGE_LINE,
         ExitCode.UNREACHABLE_LINE, ExitCode.CONFLICT_LINE, ExitCode.DOWN_LINE})
@@ -116,6 +119,7 @@ public class stack implements Callable<Integer> {
         CommandLine cl = Cli.commandLine(new stack(), NAME);
         // Kafka's tool takes its own options: everything after 'kafka-topics' is passed on.
         cl.getSubcommands().get("kafka-topics").setUnmatchedOptionsArePositionalParams(true);
+        cl.getSubcommands().get("spark-submit").setUnmatchedOptionsArePositionalParams(true);
         IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
         cl.setParameterExceptionHandler((ex, args) -> {
             if (ex instanceof CommandLine.UnmatchedArgumentException unmatched
@@ -388,6 +392,25 @@ public class stack implements Callable<Integer> {
         @Override
         public Integer call() {
             return new Stack(options.settings()).kafkaTopics(args);
+        }
+    }
+
+    @Command(name = "spark-submit", mixinStandardHelpOptions = false,
+        description = {"Runs Spark's own spark-submit with the stack's Spark (the jars of "
+            + "--spark-version, and the Java options Spark's launcher adds), against the "
+            + "stack's master unless --master is given, e.g. 'stack spark-submit --packages "
+            + "G:A:V --class analytics.scripts.consumer consumer.jar --brokers ...'. 'stack "
+            + "spark-submit --help' shows Spark's options."})
+    static final class SparkSubmitCommand implements Callable<Integer> {
+        @Mixin
+        StackOptions options;
+
+        @Parameters(paramLabel = "ARGS", description = "spark-submit's own arguments.")
+        List<String> args = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            return new Stack(options.settings()).sparkSubmit(args);
         }
     }
 }

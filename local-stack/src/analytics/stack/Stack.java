@@ -196,4 +196,27 @@ public final class Stack {
         full.addAll(args);
         return KafkaTools.topics(full);
     }
+
+    /**
+     * Spark's own spark-submit with the stack's Spark version: {@code --master} is the stack's
+     * master unless given ({@link SparkSubmit}).
+     */
+    public int sparkSubmit(List<String> args) throws IOException, InterruptedException {
+        layout.prepare();
+        Path home = SparkJars.home(layout, s.sparkVersion());
+        List<String> full = new ArrayList<>();
+        boolean ownMaster = args.stream().anyMatch(a -> a.equals("--master")
+                || a.startsWith("--master="));
+        boolean info = args.contains("--help") || args.contains("--version");
+        if (!ownMaster && !info) {
+            if (!Probes.portInUse(s.sparkMasterPort())) {
+                throw new Failures.UserFacing(ExitCode.UNREACHABLE, "no Spark master answers at "
+                        + s.sparkMasterUrl() + " (run 'stack up --spark-workers N' first, or "
+                        + "pass --master)");
+            }
+            full.addAll(List.of("--master", s.sparkMasterUrl()));
+        }
+        full.addAll(args);
+        return SparkSubmit.run(home, full);
+    }
 }

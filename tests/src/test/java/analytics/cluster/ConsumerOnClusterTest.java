@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import analytics.core.Defaults;
 import analytics.testkit.ConsumerFixtures;
 import analytics.testkit.GroundTruth;
 import analytics.testkit.Scripts;
@@ -78,11 +79,13 @@ class ConsumerOnClusterTest {
 
     @Test
     @Order(1)
-    void aClusterRunCountsExactlyWhatALocalRunCounts(TestStack stack) throws Exception {
+    void aClusterRunFromJBangOrSparkSubmitCountsExactlyWhatALocalRunCounts(TestStack stack)
+            throws Exception {
         String topic = ClusterFixtures.createTopic(cluster, "same");
         produce(producerArgs(cluster.bootstrap(), topic, 20_000, 0, 11, "2026-11-29T00:00:00Z"));
         MongoDatabase onCluster = db(stack);
         MongoDatabase local = db(stack);
+        MongoDatabase submitted = db(stack);
 
         Scripts.Result c = Scripts.run(RUN, "consumer", concat(consumerArgs(stack,
                 cluster.bootstrap(), topic, onCluster.getName(), checkpoint("same-cluster"),
@@ -95,9 +98,30 @@ class ConsumerOnClusterTest {
                 "--available-now"), "--master", "local[2]"));
         assertEquals(0, l.exitCode(), l.output());
 
+        // The README's spark-submit route: the script's jar, the connectors as --packages.
+        Path jar = work.resolve("consumer.jar");
+        Scripts.Result export = Scripts.run(RUN, "export", "local", "--force", "-O",
+                jar.toString(), "scripts/consumer.java");
+        assertEquals(0, export.exitCode(), export.output());
+        Scripts.Result s = cluster.stack(RUN, "spark-submit", concat(List.of("--packages",
+                String.join(",", Defaults.KAFKA_PACKAGE, Defaults.MONGO_PACKAGE,
+                        "info.picocli:picocli:4.7.7"), "--executor-memory", "512m",
+                "--class", "analytics.scripts.consumer", jar.toString()),
+                concat(consumerArgs(stack, cluster.bootstrap(), topic, submitted.getName(),
+                        checkpoint("same-submitted"), "--available-now"), "--conf",
+                        "spark.master.ui.port=" + uiPort())));
+        assertEquals(0, s.exitCode(), s.output());
+        assertTrue(s.stdout().contains("on " + cluster.sparkMaster() + " ("), s.output());
+
         assertEqualsTruth(cluster.bootstrap(), topic, onCluster);
         assertEquals(ClusterFixtures.documents(local), ClusterFixtures.documents(onCluster),
                 "the cluster's documents are the local run's, field for field");
+        assertEquals(ClusterFixtures.documents(local), ClusterFixtures.documents(submitted),
+                "spark-submit's documents are the local run's, field for field");
+    }
+
+    private String uiPort() {
+        return cluster.masterUi().substring(cluster.masterUi().lastIndexOf(':') + 1);
     }
 
     @Test
