@@ -73,20 +73,17 @@ public final class Failures {
             return "no answer";
         }
         Throwable top = unwrap(t);
-        for (Throwable c = top; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c.getClass().getSimpleName().equals("MongoTimeoutException")) {
-                Matcher cause = CAUSED_BY.matcher(String.valueOf(c.getMessage()));
-                String socket = null;
-                while (cause.find()) {
-                    socket = cause.group(1);
-                }
-                return Secrets.mask(socket == null ? "no answer in time" : socket);
+        java.util.Optional<Throwable> timeout = find(top, c -> c instanceof TimeoutException
+                || c.getClass().getSimpleName().equals("MongoTimeoutException")
+                || c.getClass().getName().equals("org.apache.kafka.common.errors"
+                        + ".TimeoutException"));
+        if (timeout.isPresent()) {
+            Matcher cause = CAUSED_BY.matcher(String.valueOf(timeout.get().getMessage()));
+            String socket = null;
+            while (cause.find()) {
+                socket = cause.group(1);
             }
-            if (c instanceof TimeoutException
-                    || c.getClass().getName().equals("org.apache.kafka.common.errors"
-                    + ".TimeoutException")) {
-                return "no answer in time";
-            }
+            return Secrets.mask(socket == null ? "no answer in time" : socket);
         }
         String line = firstLine(root(top));
         int full = line.indexOf(" The full response is");
@@ -114,12 +111,20 @@ public final class Failures {
 
     /** Whether {@code t} or one of its causes is of a class with this simple name. */
     public static boolean causedBy(Throwable t, String simpleClassName) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c.getClass().getSimpleName().equals(simpleClassName)) {
-                return true;
+        return find(t, c -> c.getClass().getSimpleName().equals(simpleClassName)).isPresent();
+    }
+
+    /** The first of {@code t} and its causes, in order, that {@code test} accepts. */
+    public static java.util.Optional<Throwable> find(Throwable t,
+                                                     java.util.function.Predicate<Throwable> test) {
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(
+                new java.util.IdentityHashMap<>());
+        for (Throwable c = t; c != null && seen.add(c); c = c.getCause()) {
+            if (test.test(c)) {
+                return java.util.Optional.of(c);
             }
         }
-        return false;
+        return java.util.Optional.empty();
     }
 
     private static String firstLine(Throwable t) {

@@ -44,7 +44,7 @@ public final class OutageRetry {
      * in its message (a Spark job failure carries a task's exception as text too).
      */
     public static boolean isOutage(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        return Failures.find(t, c -> {
             String name = c.getClass().getSimpleName();
             String message = String.valueOf(c.getMessage());
             for (String outage : OUTAGES) {
@@ -52,8 +52,8 @@ public final class OutageRetry {
                     return true;
                 }
             }
-        }
-        return false;
+            return false;
+        }).isPresent();
     }
 
     /**

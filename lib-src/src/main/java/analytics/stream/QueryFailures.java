@@ -20,15 +20,15 @@ public final class QueryFailures {
     /** The line for {@code failure} of a query reading {@code brokers} into {@code mongoUri}. */
     public static String describe(Throwable failure, String mongoUri, String brokers) {
         if (OutageRetry.isOutage(failure)) {
+            Throwable driver = Failures.find(failure, c -> c.getClass().getName()
+                    .startsWith("com.mongodb.")).orElse(failure);
             return "MongoDB at " + Secrets.maskUri(mongoUri) + " stopped answering ("
-                    + firstSentence(first(failure, "com.mongodb.")) + ")" + RESUME;
+                    + firstSentence(driver) + ")" + RESUME;
         }
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t.getClass().getName().startsWith("org.apache.kafka.common.errors.")
-                    && isRetriable(t)) {
-                return "Kafka at " + Secrets.mask(brokers) + " stopped answering ("
-                        + firstSentence(t) + ")" + RESUME;
-            }
+        var kafka = Failures.find(failure, QueryFailures::isRetriable);
+        if (kafka.isPresent()) {
+            return "Kafka at " + Secrets.mask(brokers) + " stopped answering ("
+                    + firstSentence(kafka.get()) + ")" + RESUME;
         }
         return "query failed: " + Failures.describe(failure) + " (--no-quiet-spark shows Spark's "
                 + "log)";
@@ -42,16 +42,6 @@ public final class QueryFailures {
             }
         }
         return false;
-    }
-
-    /** The first cause whose class is in {@code pkg}, else {@code failure}. */
-    private static Throwable first(Throwable failure, String pkg) {
-        for (Throwable c = failure; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c.getClass().getName().startsWith(pkg)) {
-                return c;
-            }
-        }
-        return failure;
     }
 
     /** The exception's class and the first sentence of its message (drivers add pages). */

@@ -37,8 +37,10 @@ class OutageRetryTest {
 
     @AfterEach
     void drop() {
-        db.drop();
-        client.close();
+        if (client != null) {
+            db.drop();
+            client.close();
+        }
     }
 
     /** An idempotent write, as all of the project's are: a replace with upsert by _id. */

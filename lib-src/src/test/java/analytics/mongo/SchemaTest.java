@@ -30,8 +30,10 @@ class SchemaTest {
 
     @AfterEach
     void drop() {
-        db.drop();
-        client.close();
+        if (client != null) {
+            db.drop();
+            client.close();
+        }
     }
 
     @Test
