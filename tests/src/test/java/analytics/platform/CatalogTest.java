@@ -48,6 +48,25 @@ class CatalogTest {
         assertTrue(n >= 4, "catalog lists " + n + " aliases");
     }
 
+    @Test
+    void theConnectorsAClusterIsSentAreTheOnesTheConsumerIsBuiltWith() throws IOException {
+        String consumer = Files.readString(ROOT.resolve("scripts/consumer.java"));
+        for (String gav : List.of(analytics.core.Defaults.KAFKA_PACKAGE,
+                analytics.core.Defaults.MONGO_PACKAGE)) {
+            assertTrue(consumer.contains("//DEPS " + gav + "\n"), gav + " not in //DEPS");
+        }
+    }
+
+    @Test
+    void everyScriptPrintsTheProjectsOneVersion() {
+        for (String alias : List.of("producer", "consumer", "cleanup", "stack")) {
+            Scripts.Result r = Scripts.run(Duration.ofMinutes(10), alias, "--version");
+            assertEquals(0, r.exitCode(), r.output());
+            assertEquals(alias + " " + analytics.core.Version.VERSION, r.stdout().strip(),
+                    r.output());
+        }
+    }
+
     @TestFactory
     Stream<DynamicTest> everyAliasBuildsWithJBang() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
@@ -70,6 +89,8 @@ class CatalogTest {
         pinned.put("org.mongodb:mongodb-driver-sync", property(pom, "mongodb.driver.version"));
         pinned.put("org.apache.spark:spark-sql_2.13", property(pom, "spark.version"));
         pinned.put("org.apache.spark:spark-sql-kafka-0-10_2.13", property(pom, "spark.version"));
+        pinned.put("org.mongodb.spark:mongo-spark-connector_2.13",
+                property(pom, "mongo.spark.version"));
         pinned.put("tech.tablesaw:tablesaw-core", property(pom, "tablesaw.version"));
         pinned.put("org.knowm.xchart:xchart", property(pom, "xchart.version"));
         Pattern deps = Pattern.compile("^//DEPS\\s+([^:\\s]+):([^:\\s]+):([^:\\s@]+)",
