@@ -35,8 +35,11 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 
+PREFIX = "render"  # serve_dashboard.py sets "serve"
+
+
 def log(msg):
-    print(f"[render] {msg}", file=sys.stderr, flush=True)
+    print(f"[{PREFIX}] {msg}", file=sys.stderr, flush=True)
 
 
 SETTLE_SECONDS = 1.0

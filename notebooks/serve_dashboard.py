@@ -30,6 +30,7 @@ answer; 4 the port is taken; 130/143 a second Ctrl-C/SIGTERM.
 import argparse
 import ctypes
 import datetime
+import fcntl
 import html
 import ipaddress
 import json
@@ -50,7 +51,10 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run_notebook  # noqa: E402
 from run_notebook import parse_duration, start_kernel  # noqa: E402
+
+run_notebook.PREFIX = "serve"
 
 HERE = Path(__file__).resolve().parent
 RANKED = 100  # the kernel ranks this many users and items; each page shows its own N
@@ -61,8 +65,17 @@ def log(msg):
     print(f"[serve] {msg}", file=sys.stderr, flush=True)
 
 
-class Stop(Exception):
-    """Ctrl-C or SIGTERM: stop serving."""
+class Stop(BaseException):
+    """Ctrl-C or SIGTERM: stop serving (a BaseException, so no `except Exception` keeps it)."""
+
+
+STOPPING = {"signals": 0}
+
+
+def check_stop():
+    """Raises Stop when a signal came in (its handler's raise can be lost in a callback)."""
+    if STOPPING["signals"]:
+        raise Stop()
 
 
 def now_ms():
@@ -253,6 +266,7 @@ class Kernel:
         """Runs the cells; returns the first cell error, or None. Raises on a hung kernel."""
         deadline = time.monotonic() + deadline_s
         for index, cell in cells:
+            check_stop()
             left = deadline - time.monotonic()
             if left <= 0:
                 raise CellTimeoutError.error_from_timeout_and_cell(
@@ -333,6 +347,21 @@ def wait_for_server(proc, args, timeout):
 def serve(args):
     state = Path(args.state)
     state.mkdir(parents=True, exist_ok=True)
+    # One serve per state folder (per port): the lock is held while this process lives, so
+    # pid files found while holding it were left by a serve that is gone.
+    lock = open(state / "serve.lock", "a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.seek(0)
+        other = lock.read().strip() or "?"
+        log(f"a dashboard is already served on port {args.port} (pid {other}); stop it first "
+            f"or choose another --port")
+        return 4
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"{os.getpid()}\n")
+    lock.flush()
     reap(state / "kernel.pid", "rapaio-jupyter-kernel")
     reap(state / "server.pid", "jupyter")
     if not port_free(args.ip, args.port):
@@ -387,6 +416,7 @@ def loop(kernel, nb, page, args, server):
                     "Starting the Java kernel" + (f" (start {page.kernel_starts})"
                                                   if page.kernel_starts > 1 else "") + ".")
         started = time.monotonic()
+        check_stop()
         if not kernel.start():
             text = (f"The Java kernel did not start after {args.start_attempts} attempts "
                     f"(log: {kernel.log_path}); trying again in {RETRY_START_SECONDS} s.")
@@ -438,7 +468,13 @@ def rounds(kernel, nb, page, args):
 
 
 def pause(seconds):
-    time.sleep(seconds)
+    deadline = time.monotonic() + seconds
+    while True:
+        check_stop()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.2))
 
 
 def main():
@@ -498,11 +534,9 @@ def main():
     os.environ["DASHBOARD_LIVE_ROUNDS"] = "0"
     os.environ["DASHBOARD_REFRESH_SECONDS"] = str(round(args.refresh))
 
-    signals = {"count": 0}
-
     def on_signal(signum, _frame):
-        signals["count"] += 1
-        if signals["count"] > 1:
+        STOPPING["signals"] += 1
+        if STOPPING["signals"] > 1:
             log("second signal: exiting now")
             os._exit(128 + signum)
         raise Stop()
