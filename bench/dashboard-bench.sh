@@ -121,7 +121,8 @@ round_times() { # round_times N: roundMs of the next N rounds after the first (2
   printf '%s\n' "${times[*]:-none}"
 }
 
-say "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); $(date -u '+%Y-%m-%d %H:%M UTC')"
+say "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr);" \
+  "$(date -u '+%Y-%m-%d %H:%M UTC')"
 first=${sizes%%,*}
 
 # 1. Pages.
@@ -149,7 +150,8 @@ for server in "${server_list[@]}"; do
     say "$server, $size documents: $(seed "$db" "$size")"
     start_serve "$db"
     say "$server, $size documents: refresh rounds (ms) $(round_times "$rounds") ($(load))"
-    say "  the last round split: $(status | sed -n 's/.*"roundMs": \([0-9]*\), "kernelMs": \([0-9]*\), "exportMs": \([0-9]*\).*/\1 ms = kernel \2 + export \3/p')"
+    say "  the last round: $(status | field roundMs) ms = kernel $(status | field kernelMs)" \
+      "+ export $(status | field exportMs)"
     stop_serve
   done
 done
@@ -173,7 +175,8 @@ if [ "$voila" = 1 ]; then
     --Voila.ip=127.0.0.1 >"$storage/voila.log" 2>&1 &
   vpid=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$vport/"; do sleep 0.2; done
-  rss() { ps -o rss= --ppid "$vpid" | awk '{s+=$1; n++} END {printf "%d kernels %.0f MB", n, s/1024}'
+  rss() { ps -o rss= --ppid "$vpid" \
+      | awk '{s+=$1; n++} END {printf "%d kernels %.0f MB", n, s/1024}'
     printf ' + Voilà %s MB\n' "$(ps -o rss= -p "$vpid" | awk '{printf "%.0f", $1/1024}')"; }
   say "Voilà, 1 page in Chromium ($(load)):"
   ./jbang bench/dashboardprobe.java "http://127.0.0.1:$vport/" 1 5 "$vpid" 120 2>/dev/null \

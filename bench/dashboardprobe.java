@@ -1,5 +1,5 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
-//DESCRIPTION Helper of bench/dashboard-bench.sh: dashboard pages in Chromium, first KPIs, server memory
+//DESCRIPTION Helper of bench/dashboard-bench.sh: pages in Chromium, first KPIs, server memory
 //JAVA 17+
 //DEPS org.seleniumhq.selenium:selenium-java:4.52.0
 //DEPS org.slf4j:slf4j-nop:2.0.17
@@ -30,9 +30,10 @@ import java.util.stream.Stream;
  *
  * Opens URL in PAGES tabs of one headless Chromium (Debian's, driven by its chromedriver, as the
  * browser tests do), one after the other; for each prints the time from opening it to the first
- * KPI value on the page ({@code .dash-kpi-value}), waiting at most WAIT_SECONDS (300). Then holds the
- * pages open for HOLD_SECONDS and prints the resident memory of SERVER_PID and all its
- * descendants (the serving processes and their kernels; the browser is not counted).
+ * KPI value on the page ({@code .dash-kpi-value}), waiting at most WAIT_SECONDS (300). Then
+ * holds the pages open for HOLD_SECONDS and prints the resident memory of SERVER_PID and all
+ * its descendants, each and in all (the serving processes and their kernels; the browser is not
+ * counted).
  */
 public class dashboardprobe {
     public static void main(String[] args) throws Exception {
