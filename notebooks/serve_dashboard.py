@@ -185,8 +185,8 @@ class Page:
         write_atomic(self.files / "status.json", json.dumps(doc))
 
     def message(self, text):
-        """A page without numbers yet: one sentence (kept until the first export)."""
-        if self.version == 0:
+        """A page without numbers yet: one sentence (until the first export has numbers)."""
+        if self.refreshed_at is None:
             self.write(f'<p class="dash-message">{html.escape(text)}</p>', None)
 
     def write(self, body, refreshed_at):

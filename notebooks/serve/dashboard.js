@@ -1,4 +1,4 @@
-// The served dashboard's page script (scripts/notebooks.sh serve). Every second it reads the
+// The served dashboard's page script (scripts/notebooks.sh serve). Twice a second it reads the
 // serving process's status.json; when a newer export of the dashboard notebook is there and the
 // viewer's refresh interval has passed, it fetches it and swaps it in. The old numbers stay on
 // the page until new ones arrive, so the page is never blank; a server that does not answer, a
@@ -174,7 +174,9 @@
     } else {
       say(status.message || status.state, status.state === "starting" ? "info" : "");
     }
-    var due = now - lastSwap >= view.refresh * 1000 - 250;
+    // Due when the viewer's interval has passed, give or take a poll and a round's jitter: with
+    // the server's interval, every new export is taken as soon as it is there.
+    var due = now - lastSwap >= view.refresh * 1000 - 1000;
     if (!loading && String(status.version) !== String(shownVersion) && due) {
       load(status.version);
     }
@@ -196,7 +198,7 @@
       }
       return response.json();
     }).then(onStatus, onDown).then(function () {
-      window.setTimeout(poll, 1000);
+      window.setTimeout(poll, 500);
     });
   }
 

@@ -109,7 +109,7 @@ public record ProgressRecord(String runId, long batchId, long timestampMillis, l
                 wm == null ? null : wm.toString());
     }
 
-    /** When the batch ended, as an instant. */
+    /** When the batch started (Spark's progress timestamp), as an instant. */
     public Instant timestamp() {
         return Instant.ofEpochMilli(timestampMillis);
     }

@@ -337,7 +337,7 @@ public final class Dashboard implements AutoCloseable {
     }
 
     /**
-     * Pipeline health as text: the last batch (its end to the second and how long ago), lag,
+     * Pipeline health as text: the last batch (its start to the second and how long ago), lag,
      * freshness (the newest event's age when counted: the last batch's, and the median and
      * maximum over the batches shown), rates, invalid and late counts, and the watermark
      * ("none yet" before Spark has one).

@@ -62,13 +62,13 @@ public final class Tables {
     }
 
     /**
-     * The consumer's micro-batches, as people read them: the end of each batch to the second
+     * The consumer's micro-batches, as people read them: the start of each batch to the second
      * (UTC), rates to one decimal, the newest event's age when counted (freshness) in seconds
      * ({@code ?} when the batch had no event), and the watermark as a date ({@code none yet}
      * before Spark has one).
      */
     public static Table progress(String name, List<ProgressRecord> rows) {
-        DateTimeColumn time = seconds(DateTimeColumn.create("ended_utc"));
+        DateTimeColumn time = seconds(DateTimeColumn.create("started_utc"));
         DoubleColumn freshness = DoubleColumn.create("freshness_s");
         freshness.setPrintFormatter(new NumberColumnFormatter(decimals(1), "?"));
         StringColumn watermark = StringColumn.create("watermark_utc");

@@ -69,8 +69,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 @ExtendWith(StackExtension.class)
 class DashboardPageBrowserTest {
-    /** The serve's refresh interval here (the default is 5 s). */
-    private static final Duration REFRESH = Duration.ofSeconds(4);
+    /** The serve's refresh interval here: the default. */
+    private static final Duration REFRESH = Duration.ofSeconds(5);
     /** A cold start: the kernel and the first refresh, on a busy machine. */
     private static final Duration FIRST_NUMBERS = Duration.ofMinutes(4);
     private static final Path SHOTS = Scripts.projectRoot()
@@ -157,7 +157,7 @@ class DashboardPageBrowserTest {
                 served.log());
         assertEquals(seeded.max(), kpi("max-per-item"));
         assertEquals(seeded.min(), kpi("min-per-item"));
-        String window = driver.findElement(By.cssSelector(".dash-kpi-window")).getText();
+        String window = text(".dash-kpi-window");
         assertTrue(window.contains(WindowRef.TIME.format(Instant.ofEpochMilli(seeded.kpiStart()))),
                 window);
         // The health section: freshness per batch, and no epoch watermark.
@@ -188,9 +188,10 @@ class DashboardPageBrowserTest {
                     + took.toMillis() + " ms, more than two refresh intervals ("
                     + budget.toMillis() + " ms)");
             // The ranking has the new user too (among the bars the page holds).
-            assertTrue(driver.findElements(By.cssSelector(
-                    ".dash-bars[data-what=users] .dash-bar .dash-bar-key")).stream()
-                    .anyMatch(k -> "user_late".equals(k.getDomProperty("textContent"))));
+            Object keys = ((JavascriptExecutor) driver).executeScript("return Array.from("
+                    + "document.querySelectorAll('.dash-bars[data-what=\"users\"] .dash-bar-key'))"
+                    + ".map(k => k.textContent).join(' ');");
+            assertTrue(((String) keys).contains("user_late"), (String) keys);
         } finally {
             db.getCollection(Aggregate.USER.collection()).deleteOne(new Document("_id",
                     late.id()));
@@ -203,23 +204,23 @@ class DashboardPageBrowserTest {
         kpiWhenShown("avg-per-user", FIRST_NUMBERS);
         assertEquals(3, visibleBars("users"));
         assertEquals(2, visibleBars("items"));
-        assertTrue(driver.findElements(By.cssSelector(".dash-raw")).stream()
-                .noneMatch(WebElement::isDisplayed), "raw tables hidden by raw=0");
+        assertTrue(count(".dash-raw", false) > 0 && count(".dash-raw", true) == 0,
+                "raw tables hidden by raw=0");
         // The slider, moved as a person does: two steps right.
         WebElement slider = driver.findElement(By.id("ctl-users"));
         slider.sendKeys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT);
         new WebDriverWait(driver, Duration.ofSeconds(5)).until(d -> visibleBars("users") == 5);
         assertTrue(driver.getCurrentUrl().contains("users=5"), driver.getCurrentUrl());
-        assertEquals("Top 5 users", driver.findElement(By.cssSelector(
-                ".dash-bars[data-what=users] .dash-bars-title")).getText().substring(0, 11));
+        assertEquals("Top 5 users", text(".dash-bars[data-what=users] .dash-bars-title")
+                .substring(0, 11));
         // Every key of the window when N is larger than the window has.
         WebElement items = driver.findElement(By.id("ctl-items"));
         items.sendKeys(Keys.END);
         new WebDriverWait(driver, Duration.ofSeconds(5)).until(
                 d -> visibleBars("items") == seeded.items().size());
         driver.findElement(By.id("ctl-raw")).click();
-        new WebDriverWait(driver, Duration.ofSeconds(5)).until(d -> d.findElements(
-                By.cssSelector(".dash-raw")).stream().allMatch(WebElement::isDisplayed));
+        new WebDriverWait(driver, Duration.ofSeconds(5)).until(
+                d -> count(".dash-raw", true) == count(".dash-raw", false));
         // The view survives a refresh of the numbers.
         String stamp = driver.findElement(By.id("dash-page-stamp")).getText();
         new WebDriverWait(driver, REFRESH.multipliedBy(3)).until(d -> !stamp.equals(
@@ -234,9 +235,8 @@ class DashboardPageBrowserTest {
         try (Served down = Served.start(uri, "kpi_db", port(1))) {
             open(down.url(""));
             new WebDriverWait(driver, FIRST_NUMBERS, Duration.ofMillis(250)).until(d ->
-                    d.findElements(By.cssSelector("#dashboard .dash-message")).stream()
-                            .anyMatch(m -> m.getText().startsWith("MongoDB is not reachable at "
-                                    + uri)));
+                    text("#dashboard .dash-message").startsWith("MongoDB is not reachable at "
+                            + uri));
             String page = driver.findElement(By.id("dashboard")).getText();
             assertTrue(page.contains("Is the stack up?"), page);
             assertTrue(!page.contains("Exception"), page);
@@ -279,17 +279,33 @@ class DashboardPageBrowserTest {
         return kpi(id);
     }
 
-    /** The value of a KPI card, or null while there is none. */
+    /**
+     * The value of a KPI card, or null while there is none. Read in one script: the page swaps
+     * in new numbers at any moment, which would make an element found a moment ago stale.
+     */
     private String kpi(String id) {
-        List<WebElement> v = driver.findElements(By.cssSelector(
-                ".dash-kpi[data-kpi='" + id + "'] .dash-kpi-value"));
-        return v.isEmpty() ? null : v.get(0).getText();
+        Object v = ((JavascriptExecutor) driver).executeScript("var e = document.querySelector("
+                + "\".dash-kpi[data-kpi='" + id + "'] .dash-kpi-value\");"
+                + " return e ? e.textContent.trim() : null;");
+        return (String) v;
+    }
+
+    /** The text of the first element matching {@code css}, "" when none (read in one script). */
+    private String text(String css) {
+        Object v = ((JavascriptExecutor) driver).executeScript("var e = document.querySelector("
+                + "arguments[0]); return e ? e.textContent.trim() : '';", css);
+        return (String) v;
     }
 
     private int visibleBars(String what) {
+        return count(".dash-bars[data-what=\"" + what + "\"] .dash-bar", true);
+    }
+
+    /** How many elements match {@code css} (only the visible ones if asked), in one script. */
+    private int count(String css, boolean visible) {
         Object n = ((JavascriptExecutor) driver).executeScript("return Array.from("
-                + "document.querySelectorAll('.dash-bars[data-what=\"" + what + "\"] .dash-bar'))"
-                + ".filter(b => b.offsetParent !== null).length;");
+                + "document.querySelectorAll(arguments[0]))"
+                + ".filter(b => !arguments[1] || b.offsetParent !== null).length;", css, visible);
         return ((Number) n).intValue();
     }
 
