@@ -1,8 +1,11 @@
 """Executes a notebook headless and writes it as HTML (scripts/notebooks.sh render uses it).
 
     python run_notebook.py NOTEBOOK --output REPORT.html [--executed OUT.ipynb]
-        [--kernel NAME] [--start-attempts 5] [--startup-timeout 20] [--cell-timeout 300]
+        [--kernel NAME] [--start-attempts 5] [--startup-timeout 20s] [--cell-timeout 5m]
         [--show-input]
+
+Durations take a unit (500ms, 20s, 5m); a bare number is read as seconds, with a one-line
+deprecation note.
 
 The kernel START is retried: rapaio-jupyter-kernel 3.0.1 sometimes dies while starting
 (NullPointerException ... "this.handlers" is null, then "Kernel didn't respond in 60 seconds").
@@ -32,11 +35,40 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 
+PREFIX = "render"  # serve_dashboard.py sets "serve"
+
+
 def log(msg):
-    print(f"[render] {msg}", file=sys.stderr, flush=True)
+    print(f"[{PREFIX}] {msg}", file=sys.stderr, flush=True)
 
 
 SETTLE_SECONDS = 1.0
+UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text, name):
+    """Seconds from '500ms', '20s', '5m', '1h'; a bare number is seconds (deprecated)."""
+    t = str(text).strip().lower()
+    for unit in sorted(UNITS, key=len, reverse=True):
+        if t.endswith(unit):
+            number = t[: -len(unit)].strip()
+            try:
+                value = float(number) * UNITS[unit]
+            except ValueError:
+                break
+            if value <= 0:
+                raise ValueError(f"{name} must be more than 0 (got {text})")
+            return value
+    else:
+        try:
+            value = float(t)
+        except ValueError:
+            value = None
+        if value is not None and value > 0:
+            log(f"note: {name} {text} has no unit; read as {text}s (bare numbers are "
+                f"deprecated: write {text}s)")
+            return value
+    raise ValueError(f"{name} must be a duration such as 500ms, 20s or 5m (got {text})")
 
 
 def wait_for_shell_port(client, timeout):
@@ -56,13 +88,15 @@ def wait_for_shell_port(client, timeout):
     raise RuntimeError(f"kernel did not listen on its shell port within {timeout} s")
 
 
-def start_kernel(client, attempts, cwd, kernel_log):
-    """Starts the kernel, retrying the start itself; returns True once it answers."""
+def start_kernel(client, attempts, cwd, kernel_log, **launch):
+    """Starts the kernel, retrying the start itself; returns True once it answers.
+
+    `launch` goes to the kernel's Popen (e.g. preexec_fn)."""
     for attempt in range(1, attempts + 1):
         client.create_kernel_manager()
         started = time.monotonic()
         try:
-            client.start_new_kernel(cwd=cwd, stdout=kernel_log, stderr=kernel_log)
+            client.start_new_kernel(cwd=cwd, stdout=kernel_log, stderr=kernel_log, **launch)
             # No shell message before the kernel listens: one that is queued when the shell
             # socket binds reaches rapaio before its handlers exist and kills its shell thread.
             wait_for_shell_port(client, client.startup_timeout)
@@ -97,9 +131,9 @@ def main():
     p.add_argument("--kernel", default=None,
                    help="kernel name (default: the notebook's kernelspec)")
     p.add_argument("--start-attempts", type=int, default=5)
-    p.add_argument("--startup-timeout", type=int, default=20,
-                   help="seconds per start attempt (a good start takes a few seconds)")
-    p.add_argument("--cell-timeout", type=int, default=300, help="seconds per cell")
+    p.add_argument("--startup-timeout", default="20s",
+                   help="per start attempt, e.g. 20s (a good start takes a few seconds)")
+    p.add_argument("--cell-timeout", default="5m", help="per cell, e.g. 5m")
     p.add_argument("--show-input", action="store_true", help="keep the code in the HTML")
     args = p.parse_args()
     if not args.notebook.is_file():
@@ -107,6 +141,13 @@ def main():
         return 2
     if args.start_attempts < 1:
         log("--start-attempts must be at least 1")
+        return 2
+    try:
+        args.startup_timeout = max(1, round(parse_duration(args.startup_timeout,
+                                                           "--startup-timeout")))
+        args.cell_timeout = max(1, round(parse_duration(args.cell_timeout, "--cell-timeout")))
+    except ValueError as e:
+        log(str(e))
         return 2
 
     nb = nbformat.read(args.notebook, as_version=4)

@@ -1,12 +1,29 @@
 #!/usr/bin/env bash
-# The Java notebooks: open them in Jupyter, or render the dashboard headless to HTML.
+# The Java notebooks: serve the dashboard as a live page, open them in Jupyter, or render
+# them headless to HTML.
 #
+#   scripts/notebooks.sh serve [FLAGS]         the dashboard as a live page on
+#                                              http://127.0.0.1:8501/ (refreshes itself)
 #   scripts/notebooks.sh open                  Jupyter on http://127.0.0.1:$NOTEBOOKS_PORT (8888)
 #   scripts/notebooks.sh render [NOTEBOOK]     executes it headless (default:
 #                                              notebooks/dashboard.ipynb), writes
 #                                              storage/reports/<name>.html
 #   scripts/notebooks.sh classpath             prints the notebooks' classpath (';'-separated)
 #   scripts/notebooks.sh setup                 only installs Jupyter and the kernel
+#
+# serve flags (each with an environment default):
+#   --port N          DASHBOARD_PORT (8501)
+#   --ip ADDR         DASHBOARD_IP (127.0.0.1); an address that is not loopback also needs
+#                     --allow-remote and JUPYTER_TOKEN or DASHBOARD_PASSWORD (never printed)
+#   --refresh D       DASHBOARD_REFRESH (5s; 2s-30s): how often the kernel refreshes, and the
+#                     page's default (DASHBOARD_REFRESH_SECONDS=N still works, deprecated)
+#   --top-users N     DASHBOARD_TOP_USERS (10; 1-100): the page's default
+#   --top-items N     DASHBOARD_TOP_ITEMS (10; 1-100): the page's default
+#   --raw on|off      DASHBOARD_SHOW_RAW (on): raw tables shown by default
+#   --round-timeout D DASHBOARD_ROUND_TIMEOUT (60s): a refresh longer than this restarts the
+#                     kernel
+# Each viewer changes refresh, top users, top items and raw tables on the page or in the URL:
+# http://127.0.0.1:8501/static/dashboard/index.html?refresh=5&users=10&items=10&raw=1
 #
 # Every command first runs scripts/jupyter-setup.sh (idempotent: a venv, pinned Jupyter and
 # rapaio-jupyter-kernel under storage/jupyter) and builds the notebooks' classpath: lib-src's
@@ -15,26 +32,27 @@
 #
 # The notebooks read their parameters from the environment: MONGO_URI, MONGO_DB,
 # DASHBOARD_TOP_USERS, DASHBOARD_TOP_ITEMS, DASHBOARD_REFRESH_SECONDS (2-30),
-# DASHBOARD_SHOW_RAW, DASHBOARD_LIVE_ROUNDS (render sets 0 unless given).
+# DASHBOARD_SHOW_RAW, DASHBOARD_LIVE_ROUNDS (open: until interrupted; render sets 0).
 # Other environment: REPORTS_DIR (storage/reports), NOTEBOOKS_PORT (8888),
-# NOTEBOOKS_SKIP_BUILD=1 (reuse the last classpath), RENDER_START_ATTEMPTS (5),
-# RENDER_STARTUP_TIMEOUT (20 s per attempt), RENDER_CELL_TIMEOUT (300 s).
+# NOTEBOOKS_SKIP_BUILD=1 (reuse the last classpath), RENDER_START_ATTEMPTS (5, also serve's),
+# RENDER_STARTUP_TIMEOUT (20s per attempt, also serve's), RENDER_CELL_TIMEOUT (5m).
 #
-# render exits 0 when every cell ran (cells that find no data or no server say so and still
-# succeed), 1 when a cell failed (the HTML is written anyway), 3 when the kernel did not start.
+# Exit codes: 0 done (serve: stopped by Ctrl-C); 1 failed (render: a cell failed, the HTML is
+# written anyway); 2 usage; 3 the kernel (render) or Jupyter Server (serve) did not start;
+# 4 the port is taken; 130/143 a second Ctrl-C/SIGTERM.
 set -Eeuo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 say() { printf '[notebooks] %s\n' "$*" >&2; }
-die() { printf '[notebooks] error: %s\n' "$*" >&2; exit "${2:-1}"; }
+die() { printf '[notebooks] error: %s\n' "$1" >&2; exit "${2:-1}"; }
 usage() { # usage [EXIT]: the header; on stdout for --help (exit 0), else on stderr (exit 2)
   if [ "${1:-2}" = 0 ]; then
-    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,49p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 0
   fi
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -114,8 +132,57 @@ case "$cmd" in
     exec "$venv/bin/python" "$root/notebooks/run_notebook.py" "$notebook" \
       --output "$reports/$name.html" --executed "$reports/$name.ipynb" \
       --start-attempts "${RENDER_START_ATTEMPTS:-5}" \
-      --startup-timeout "${RENDER_STARTUP_TIMEOUT:-20}" \
-      --cell-timeout "${RENDER_CELL_TIMEOUT:-300}"
+      --startup-timeout "${RENDER_STARTUP_TIMEOUT:-20s}" \
+      --cell-timeout "${RENDER_CELL_TIMEOUT:-5m}"
+    ;;
+  serve)
+    port=${DASHBOARD_PORT:-8501}
+    ip=${DASHBOARD_IP:-127.0.0.1}
+    if [ -n "${DASHBOARD_REFRESH:-}" ]; then
+      refresh=$DASHBOARD_REFRESH
+    elif [ -n "${DASHBOARD_REFRESH_SECONDS:-}" ]; then
+      refresh="${DASHBOARD_REFRESH_SECONDS}s"
+    else
+      refresh=5s
+    fi
+    top_users=${DASHBOARD_TOP_USERS:-10}
+    top_items=${DASHBOARD_TOP_ITEMS:-10}
+    raw=${DASHBOARD_SHOW_RAW:-on}
+    round_timeout=${DASHBOARD_ROUND_TIMEOUT:-60s}
+    allow_remote=()
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --port|--ip|--refresh|--top-users|--top-items|--raw|--round-timeout)
+          [ $# -ge 2 ] || die "$1 needs a value" 2
+          case "$1" in
+            --port) port=$2 ;;
+            --ip) ip=$2 ;;
+            --refresh) refresh=$2 ;;
+            --top-users) top_users=$2 ;;
+            --top-items) top_items=$2 ;;
+            --raw) raw=$2 ;;
+            --round-timeout) round_timeout=$2 ;;
+          esac
+          shift 2
+          ;;
+        --allow-remote) allow_remote=(--allow-remote); shift ;;
+        -h|--help) usage 0 ;;
+        *) die "serve: unknown flag $1 (scripts/notebooks.sh --help lists them)" 2 ;;
+      esac
+    done
+    for pair in "--port:$port" "--top-users:$top_users" "--top-items:$top_items"; do
+      case "${pair#*:}" in
+        ''|*[!0-9]*) die "${pair%%:*} must be a whole number (got ${pair#*:})" 2 ;;
+      esac
+    done
+    setup
+    export_classpath
+    state="$home/serve-$port"
+    exec "$venv/bin/python" "$root/notebooks/serve_dashboard.py" \
+      "$root/notebooks/dashboard.ipynb" --state "$state" --ip "$ip" --port "$port" \
+      --refresh "$refresh" --top-users "$top_users" --top-items "$top_items" --raw "$raw" \
+      --round-timeout "$round_timeout" --start-attempts "${RENDER_START_ATTEMPTS:-5}" \
+      --startup-timeout "${RENDER_STARTUP_TIMEOUT:-20s}" ${allow_remote[@]+"${allow_remote[@]}"}
     ;;
   -h|--help|help)
     usage 0

@@ -37,6 +37,9 @@ fi
 # 2. JBang through the wrapper (downloads it once into ~/.jbang/wrapper).
 ./jbang version >/dev/null
 
+# 2b. Chromium and chromedriver for the dashboard's browser tests (Debian's, with apt-get).
+bash scripts/browser-setup.sh
+
 # 3. A private stack for the tests, unless one is given.
 started_stack=()
 stop_stack() {

@@ -1,5 +1,6 @@
 package analytics.report;
 
+import analytics.mongo.ProgressRecord;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -52,12 +53,7 @@ public final class Charts {
 
     /** Interactions per window (by window start) over time, one line per named series. */
     public static BufferedImage windowLines(String title, Map<String, List<WindowTotal>> series) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-                .xAxisTitle("window start (UTC)").yAxisTitle("interactions per window").build();
-        style(chart.getStyler());
-        chart.getStyler().setDatePattern("HH:mm");
-        chart.getStyler().setTimezone(TimeZone.getTimeZone("UTC"));
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        XYChart chart = timeChart(title, "interactions per window");
         for (Map.Entry<String, List<WindowTotal>> e : series.entrySet()) {
             if (e.getValue().isEmpty()) {
                 continue;
@@ -70,8 +66,48 @@ public final class Charts {
         return BitmapEncoder.getBufferedImage(chart);
     }
 
+    /**
+     * Activity per window, by window start: the events of each window (its interactions,
+     * summed over users; each event counts once per window it falls in) on the left axis, and
+     * how many distinct users and distinct items were active in it on the right axis.
+     */
+    public static BufferedImage activity(String title, List<WindowTotal> users,
+                                         List<WindowTotal> items) {
+        XYChart chart = timeChart(title, "events per window");
+        chart.setYAxisGroupTitle(1, "distinct active users / items");
+        chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+        if (!users.isEmpty()) {
+            chart.addSeries("events", users.stream().map(w -> Date.from(w.start())).toList(),
+                    users.stream().map(w -> (Number) w.interactions()).toList())
+                    .setMarker(SeriesMarkers.CIRCLE);
+            XYSeries u = chart.addSeries("active users",
+                    users.stream().map(w -> Date.from(w.start())).toList(),
+                    users.stream().map(w -> (Number) w.keys()).toList());
+            u.setMarker(SeriesMarkers.DIAMOND);
+            u.setYAxisGroup(1);
+        }
+        if (!items.isEmpty()) {
+            XYSeries i = chart.addSeries("active items",
+                    items.stream().map(w -> Date.from(w.start())).toList(),
+                    items.stream().map(w -> (Number) w.keys()).toList());
+            i.setMarker(SeriesMarkers.SQUARE);
+            i.setYAxisGroup(1);
+        }
+        return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    private static XYChart timeChart(String title, String yAxis) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("window start (UTC)").yAxisTitle(yAxis).build();
+        style(chart.getStyler());
+        chart.getStyler().setDatePattern("HH:mm");
+        chart.getStyler().setTimezone(TimeZone.getTimeZone("UTC"));
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        return chart;
+    }
+
     /** Input and processed rows per second of the consumer's micro-batches, by batch id. */
-    public static BufferedImage throughput(List<ProgressRow> rows) {
+    public static BufferedImage throughput(List<ProgressRecord> rows) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Consumer throughput per micro-batch").xAxisTitle("batch id")
                 .yAxisTitle("rows per second").build();
@@ -88,25 +124,45 @@ public final class Charts {
     }
 
     /** Kafka lag (offsets behind the latest) per micro-batch; batches without a lag skipped. */
-    public static BufferedImage lag(List<ProgressRow> rows) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT / 2 + 80)
-                .title("Consumer lag (offsets behind latest)").xAxisTitle("batch id")
-                .yAxisTitle("offsets").build();
-        style(chart.getStyler());
-        chart.getStyler().setLegendVisible(false);
+    public static BufferedImage lag(List<ProgressRecord> rows) {
         List<Number> ids = new ArrayList<>();
         List<Number> lags = new ArrayList<>();
-        for (ProgressRow r : rows) {
-            if (r.lag() >= 0) {
+        for (ProgressRecord r : rows) {
+            if (r.maxOffsetsBehindLatest() >= 0) {
                 ids.add(r.batchId());
-                lags.add(r.lag());
+                lags.add(r.maxOffsetsBehindLatest());
             }
         }
-        if (ids.isEmpty()) {
-            ids.add(0);
-            lags.add(0);
+        return perBatch("Consumer lag (offsets behind latest)", "offsets", ids, lags);
+    }
+
+    /**
+     * Freshness per micro-batch: the newest event's age when its count became visible, in
+     * seconds, by batch id; batches without events skipped.
+     */
+    public static BufferedImage freshness(List<ProgressRecord> rows) {
+        List<Number> ids = new ArrayList<>();
+        List<Number> ages = new ArrayList<>();
+        for (ProgressRecord r : rows) {
+            if (r.newestEventAgeMs() >= 0) {
+                ids.add(r.batchId());
+                ages.add(r.newestEventAgeMs() / 1000.0);
+            }
         }
-        chart.addSeries("lag", ids, lags).setMarker(SeriesMarkers.CIRCLE);
+        return perBatch("Freshness: newest event's age when counted", "seconds", ids, ages);
+    }
+
+    private static BufferedImage perBatch(String title, String yAxis, List<Number> ids,
+                                          List<Number> values) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT / 2 + 80)
+                .title(title).xAxisTitle("batch id").yAxisTitle(yAxis).build();
+        style(chart.getStyler());
+        chart.getStyler().setLegendVisible(false);
+        if (ids.isEmpty()) {
+            ids = List.of(0);
+            values = List.of(0);
+        }
+        chart.addSeries(yAxis, ids, values).setMarker(SeriesMarkers.CIRCLE);
         return BitmapEncoder.getBufferedImage(chart);
     }
 

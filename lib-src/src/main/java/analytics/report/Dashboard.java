@@ -127,16 +127,19 @@ public final class Dashboard implements AutoCloseable {
                            Kpis kpis, String kpiError, List<KeyCount> topUsers,
                            List<KeyCount> topItems, String rankError,
                            List<WindowTotal> userTotals, List<WindowTotal> itemTotals,
-                           String totalsError, List<ProgressRow> progress, String progressError,
+                           String totalsError, List<ProgressRecord> progress, String progressError,
                            List<WindowCount> rawUsers, List<WindowCount> rawItems,
                            String rawError) {
     }
 
-    /** Runs the queries again; returns one line saying when and what it found. */
+    /** Runs the queries again; returns when (to the second) and what it found, in one line. */
     public String refresh() {
         snapshot = take();
-        Snapshot s = snapshot;
-        String when = WindowRef.TIME.format(s.takenAt()) + " UTC";
+        return status(snapshot);
+    }
+
+    private String status(Snapshot s) {
+        String when = Tables.SECONDS.format(s.takenAt()) + " UTC";
         if (s.error() != null) {
             return "Refreshed at " + when + ": " + s.error();
         }
@@ -215,7 +218,7 @@ public final class Dashboard implements AutoCloseable {
                 : attempt(() -> q.windowTotals(Aggregate.USER, from, length));
         Outcome<List<WindowTotal>> it = w == null ? new Outcome<>(List.of(), null)
                 : attempt(() -> q.windowTotals(Aggregate.ITEM, from, length));
-        Outcome<List<ProgressRow>> p = names.contains(KpiSchema.PROGRESS_COLLECTION)
+        Outcome<List<ProgressRecord>> p = names.contains(KpiSchema.PROGRESS_COLLECTION)
                 ? attempt(() -> q.progress(batches)) : new Outcome<>(List.of(), null);
         Outcome<List<WindowCount>> ru = names.contains(Aggregate.USER.collection())
                 ? attempt(() -> q.recentWindows(Aggregate.USER, rawRows))
@@ -313,7 +316,10 @@ public final class Dashboard implements AutoCloseable {
                 + s.window().label(), "item_id", s.topItems()));
     }
 
-    /** Interactions per window over the span (line chart) or why there is none. */
+    /**
+     * Activity per window over the span (line chart): events per window, and distinct active
+     * users and items per window; or why there is none.
+     */
     public Object windowsChart() {
         Snapshot s = snapshot();
         String problem = problem(s);
@@ -326,14 +332,16 @@ public final class Dashboard implements AutoCloseable {
         if (s.userTotals().isEmpty() && s.itemTotals().isEmpty()) {
             return "No windows in the last " + span.toMinutes() + " min.";
         }
-        Map<String, List<WindowTotal>> series = new LinkedHashMap<>();
-        series.put("user_interactions", s.userTotals());
-        series.put("item_interactions", s.itemTotals());
-        return Charts.windowLines("Interactions per window (windows overlap; last "
-                + span.toMinutes() + " min)", series);
+        return Charts.activity("Activity per window (windows overlap; last "
+                + span.toMinutes() + " min)", s.userTotals(), s.itemTotals());
     }
 
-    /** Pipeline health as text: lag, rates, invalid and late counts of the last batches. */
+    /**
+     * Pipeline health as text: the last batch (its start to the second and how long ago), lag,
+     * freshness (the newest event's age when counted: the last batch's, and the median and
+     * maximum over the batches shown), rates, invalid and late counts, and the watermark
+     * ("none yet" before Spark has one).
+     */
     public String health() {
         Snapshot s = snapshot();
         if (s.error() != null) {
@@ -342,29 +350,43 @@ public final class Dashboard implements AutoCloseable {
         if (s.progressError() != null) {
             return s.progressError();
         }
-        List<ProgressRow> p = s.progress();
+        List<ProgressRecord> p = s.progress();
         if (p.isEmpty()) {
             return "No pipeline progress yet: " + dbName + "." + KpiSchema.PROGRESS_COLLECTION
                     + " is missing or empty (the consumer writes one document per micro-batch).";
         }
-        ProgressRow last = p.get(p.size() - 1);
-        long invalid = p.stream().mapToLong(ProgressRow::invalid).sum();
-        long late = p.stream().mapToLong(ProgressRow::late).sum();
-        long rows = p.stream().mapToLong(ProgressRow::inputRows).sum();
-        String age = last.timestamp() == null ? "?" :
-                Duration.between(last.timestamp(), s.takenAt()).getSeconds() + " s ago";
+        ProgressRecord last = p.get(p.size() - 1);
+        long invalid = p.stream().mapToLong(ProgressRecord::invalid).sum();
+        long late = p.stream().mapToLong(ProgressRecord::lateRows).sum();
+        long rows = p.stream().mapToLong(ProgressRecord::inputRows).sum();
+        long[] ages = p.stream().mapToLong(ProgressRecord::newestEventAgeMs).filter(a -> a >= 0)
+                .sorted().toArray();
+        String freshness = ages.length == 0 ? "no batch with events"
+                : "median " + ProgressRecord.age(ages[(ages.length - 1) / 2]) + ", max "
+                + ProgressRecord.age(ages[ages.length - 1]) + " (" + ages.length
+                + " batches with events)";
+        Duration ago = Duration.between(last.timestamp(), s.takenAt());
         return String.format(Locale.ROOT,
-                "Last batch: %d at %s (%s)%n"
+                "Last batch: %d at %s UTC (%s ago)%n"
                         + "Lag: %s offsets behind latest; newest event %s old when counted%n"
-                        + "Input rate: %.1f rows/s, processed rate: %.1f rows/s (last batch)%n"
+                        + "Freshness over the last %d batches: %s%n"
+                        + "Input rate: %s rows/s, processed rate: %s rows/s (last batch)%n"
                         + "Last %d batches: %d input rows, %d invalid events, %d late rows%n"
                         + "Watermark: %s",
-                last.batchId(), last.timestamp() == null ? "?"
-                        : WindowRef.TIME.format(last.timestamp()) + " UTC", age,
-                last.lag() < 0 ? "unknown" : Long.toString(last.lag()),
-                ProgressRecord.age(last.newestEventAgeMs()),
-                last.inputRowsPerSecond(), last.processedRowsPerSecond(), p.size(), rows,
-                invalid, late, last.watermark() == null ? "-" : last.watermark());
+                last.batchId(), Tables.SECONDS.format(last.timestamp()), ago(ago),
+                last.maxOffsetsBehindLatest() < 0 ? "unknown"
+                        : Long.toString(last.maxOffsetsBehindLatest()),
+                ProgressRecord.age(last.newestEventAgeMs()), p.size(), freshness,
+                ProgressRecord.rate(last.inputRowsPerSecond()),
+                ProgressRecord.rate(last.processedRowsPerSecond()), p.size(), rows,
+                invalid, late, Tables.watermarkText(last));
+    }
+
+    /** Freshness per batch (chart): the newest event's age when counted; or why there is none. */
+    public Object freshnessChart() {
+        Snapshot s = snapshot();
+        String h = healthProblem(s);
+        return h != null ? h : Charts.freshness(s.progress());
     }
 
     /** Input and processed rates per batch (chart) or why there is none. */
@@ -414,6 +436,108 @@ public final class Dashboard implements AutoCloseable {
                 + " documents", a.keyField(), rows));
     }
 
+    // ---- HTML views (display("text/html", ...) in a cell; the served page) ---------------
+
+    /** The refresh stamp of the last snapshot, to the second, as HTML. */
+    public String statusHtml() {
+        Snapshot s = snapshot();
+        return Html.status(status(s), s.takenAt().toEpochMilli());
+    }
+
+    /**
+     * The KPIs as cards with big numbers: average interactions per user, maximum and minimum
+     * interactions per item (with the item), active users and items; under them the window
+     * they cover. Or the plain sentence saying why there are none.
+     */
+    public String kpiCards() {
+        Snapshot s = snapshot();
+        String problem = problem(s);
+        if (problem == null) {
+            problem = s.kpiError();
+        }
+        if (problem != null) {
+            return Html.message(problem);
+        }
+        Kpis k = s.kpis();
+        List<Html.Card> cards = new ArrayList<>();
+        cards.add(new Html.Card("avg-per-user", "Average interactions per user",
+                k.averageText(), k.userInteractions() + " interactions / " + k.users()
+                + " users"));
+        if (k.maxItem() == null) {
+            cards.add(new Html.Card("max-per-item", "Maximum interactions per item", "–",
+                    "no item interactions in this window"));
+            cards.add(new Html.Card("min-per-item", "Minimum interactions per item", "–",
+                    "no item interactions in this window"));
+        } else {
+            cards.add(new Html.Card("max-per-item", "Maximum interactions per item",
+                    Long.toString(k.maxItem().total()), k.maxItem().key()));
+            cards.add(new Html.Card("min-per-item", "Minimum interactions per item",
+                    Long.toString(k.minItem().total()), k.minItem().key()));
+        }
+        cards.add(new Html.Card("active", "Active users / items",
+                k.users() + " / " + k.items(), "with at least one interaction"));
+        return Html.cards(cards, "Window " + s.window().label());
+    }
+
+    /** Top-N users as ranked HTML bars, or why there are none. */
+    public String topUsersBars() {
+        Snapshot s = snapshot();
+        String problem = rankProblem(s);
+        if (problem != null) {
+            return Html.message(problem);
+        }
+        if (s.topUsers().isEmpty()) {
+            return Html.message("No user interactions in " + describe(s.window(), userWindows)
+                    + ".");
+        }
+        return Html.bars("users", "Top ", " users, " + describe(s.window(), userWindows),
+                s.topUsers(), topUsers);
+    }
+
+    /** Top-N items of the KPI window as ranked HTML bars, or why there are none. */
+    public String topItemsBars() {
+        Snapshot s = snapshot();
+        String problem = rankProblem(s);
+        if (problem != null) {
+            return Html.message(problem);
+        }
+        if (s.topItems().isEmpty()) {
+            return Html.message("No item interactions in the window " + s.window().label()
+                    + ".");
+        }
+        return Html.bars("items", "Top ", " items, window " + s.window().label(),
+                s.topItems(), topItems);
+    }
+
+    /** The newest user window documents as an HTML table, or why there are none. */
+    public String rawUsersHtml() {
+        return rawHtml(Aggregate.USER, snapshot().rawUsers());
+    }
+
+    /** The newest item window documents as an HTML table, or why there are none. */
+    public String rawItemsHtml() {
+        return rawHtml(Aggregate.ITEM, snapshot().rawItems());
+    }
+
+    /** The last micro-batches as an HTML table (with freshness), or why there are none. */
+    public String progressHtml() {
+        Snapshot s = snapshot();
+        String h = healthProblem(s);
+        return Html.raw(h != null ? Html.message(h) : Tables.html(Tables.progress("Last "
+                + s.progress().size() + " micro-batches", s.progress())));
+    }
+
+    private String rawHtml(Aggregate a, List<WindowCount> rows) {
+        Snapshot s = snapshot();
+        String problem = s.error() != null ? s.error() : s.rawError();
+        if (problem == null && rows.isEmpty()) {
+            problem = "No documents in " + dbName + "." + a.collection() + " yet.";
+        }
+        return Html.raw(problem != null ? Html.message(problem)
+                : Tables.html(Tables.windowCounts(a.collection() + ": newest " + rows.size()
+                + " documents", a.keyField(), rows)));
+    }
+
     /** Queries for the explore notebook, on the same connection (null when it has none). */
     public ReportQueries queries() {
         return client == null ? null : new ReportQueries(client.getDatabase(dbName));
@@ -450,6 +574,11 @@ public final class Dashboard implements AutoCloseable {
             return s.progressError();
         }
         return s.progress().isEmpty() ? "No pipeline progress yet." : null;
+    }
+
+    private static String ago(Duration d) {
+        long sec = Math.max(0, d.getSeconds());
+        return sec < 120 ? sec + " s" : sec < 7200 ? sec / 60 + " min" : sec / 3600 + " h";
     }
 
     private static String describe(WindowRef last, int k) {

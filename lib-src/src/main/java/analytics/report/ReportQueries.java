@@ -2,6 +2,7 @@ package analytics.report;
 
 import analytics.mongo.Aggregate;
 import analytics.mongo.KpiSchema;
+import analytics.mongo.ProgressRecord;
 import analytics.mongo.WindowCount;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
@@ -196,25 +197,12 @@ public final class ReportQueries {
     }
 
     /** The last {@code limit} micro-batches of the consumer, oldest first. */
-    public List<ProgressRow> progress(int limit) {
-        List<ProgressRow> out = new ArrayList<>();
+    public List<ProgressRecord> progress(int limit) {
+        List<ProgressRecord> out = new ArrayList<>();
         for (Document d : db.getCollection(KpiSchema.PROGRESS_COLLECTION).find()
-                .sort(Sorts.descending(ProgressFields.TIMESTAMP, ProgressFields.BATCH_ID))
+                .sort(Sorts.descending(ProgressRecord.TIMESTAMP, ProgressRecord.BATCH_ID))
                 .limit(limit)) {
-            Date ts = d.getDate(ProgressFields.TIMESTAMP);
-            Object wm = d.get(ProgressFields.WATERMARK);
-            out.add(new ProgressRow(number(d.get(ProgressFields.BATCH_ID)),
-                    ts == null ? null : ts.toInstant(),
-                    number(d.get(ProgressFields.INPUT_ROWS)),
-                    decimal(d.get(ProgressFields.INPUT_ROWS_PER_SECOND)),
-                    decimal(d.get(ProgressFields.PROCESSED_ROWS_PER_SECOND)),
-                    d.get(ProgressFields.LAG) == null ? -1 : number(d.get(ProgressFields.LAG)),
-                    number(d.get(ProgressFields.DURATION_MS)),
-                    number(d.get(ProgressFields.INVALID)),
-                    number(d.get(ProgressFields.LATE)),
-                    d.get(ProgressFields.NEWEST_EVENT_AGE_MS) == null ? -1
-                            : number(d.get(ProgressFields.NEWEST_EVENT_AGE_MS)),
-                    wm == null ? null : wm.toString()));
+            out.add(ProgressRecord.fromDocument(d));
         }
         Collections.reverse(out);
         return out;

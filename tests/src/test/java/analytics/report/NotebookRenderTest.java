@@ -9,6 +9,7 @@ import analytics.core.EventCodec;
 import analytics.core.InteractionEvent;
 import analytics.core.InteractionType;
 import analytics.core.Windows;
+import analytics.mongo.ProgressRecord;
 import analytics.testkit.Scripts;
 import analytics.testkit.StackExtension;
 import analytics.testkit.TestStack;
@@ -60,22 +61,24 @@ class NotebookRenderTest {
         Expected want = seed(stack, db, Instant.now());
         Document lastBatch = stack.mongo().getDatabase(db)
                 .getCollection(analytics.mongo.KpiSchema.PROGRESS_COLLECTION).find()
-                .sort(new Document(ProgressFields.BATCH_ID, -1)).first();
+                .sort(new Document(ProgressRecord.BATCH_ID, -1)).first();
         assertTrue(lastBatch != null, "the consumer wrote its progress");
         Path reports = reportsDir("seeded");
 
         Rendered r = render(stack.mongoUri(), db, reports, "dashboard");
         assertEquals(0, r.exitCode(), r.log());
         String html = r.html();
-        assertTrue(html.contains("Average interactions per user: "
-                + String.format(Locale.ROOT, "%.2f", want.averagePerUser())), html(html));
-        assertTrue(html.contains("Maximum interactions per item: " + want.maxItem()), html(html));
-        assertTrue(html.contains("Minimum interactions per item: " + want.minItem()), html(html));
-        assertTrue(html.contains("Last batch: " + lastBatch.get(ProgressFields.BATCH_ID)),
+        assertEquals(String.format(Locale.ROOT, "%.2f", want.averagePerUser()),
+                kpi(html, "avg-per-user"), html(html));
+        assertEquals(Long.toString(want.maxItem()), kpi(html, "max-per-item"), html(html));
+        assertEquals(Long.toString(want.minItem()), kpi(html, "min-per-item"), html(html));
+        assertTrue(html.contains("Last batch: " + lastBatch.get(ProgressRecord.BATCH_ID)),
                 html(html));
         assertTrue(html.contains("Live refresh off"), html(html));
-        // Top users, top items, per-window line, throughput, lag.
-        assertTrue(count(PNG, html) >= 5, "PNG charts: " + count(PNG, html));
+        // Top users and top items as ranked bars (10 each: the seed has more keys).
+        assertEquals(20, count(Pattern.compile("class=\"dash-bar\" data-rank="), html));
+        // Activity per window, freshness, throughput, lag.
+        assertTrue(count(PNG, html) >= 4, "PNG charts: " + count(PNG, html));
         assertFalse(html.contains("Exception"), html(html));
 
         Rendered e = render(stack.mongoUri(), db, reports, "explore");
@@ -240,6 +243,14 @@ class NotebookRenderTest {
         Path dir = Scripts.projectRoot().resolve("tests/target/notebook-reports/" + name);
         Files.createDirectories(dir);
         return dir;
+    }
+
+    /** The value of the KPI card {@code id} in a page or report. */
+    static String kpi(String html, String id) {
+        Matcher m = Pattern.compile("data-kpi=\"" + Pattern.quote(id)
+                + "\"[^>]*>.*?<div class=\"dash-kpi-value\"[^>]*>([^<]*)</div>",
+                Pattern.DOTALL).matcher(html);
+        return m.find() ? m.group(1) : null;
     }
 
     private static int count(Pattern p, String s) {
