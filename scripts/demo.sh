@@ -115,7 +115,8 @@ report="$root/storage/reports/dashboard.html"
 cat <<MSG
 
 [demo] done. The dashboard: $report
-  open it in a browser, or the live notebooks:  scripts/notebooks.sh open
+  open it in a browser, or the live page:      scripts/notebooks.sh serve  (http://127.0.0.1:8501/)
+  the notebooks in Jupyter:                    scripts/notebooks.sh open
   more events:                                  ./jbang producer --duration 5m
   keep counting:                                ./jbang consumer
   stop everything:                              ./jbang stack down
