@@ -15,8 +15,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -199,16 +197,6 @@ public final class Charts {
         try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
             ImageIO.write(image, "png", out);
             return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Writes the image as a PNG file. */
-    public static Path savePng(BufferedImage image, Path file) {
-        try {
-            Files.write(file, png(image));
-            return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

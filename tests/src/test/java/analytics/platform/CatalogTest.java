@@ -58,6 +58,16 @@ class CatalogTest {
     }
 
     @Test
+    void theBuildCarriesTheProjectsOneVersion() throws IOException {
+        String pom = Files.readString(ROOT.resolve("pom.xml"));
+        // The project's own <version>, after its parent-less <artifactId>.
+        Matcher m = Pattern.compile("<artifactId>interaction-analytics</artifactId>\\s*"
+                + "<version>([^<]+)</version>").matcher(pom);
+        assertTrue(m.find(), "no project version in pom.xml");
+        assertEquals(analytics.core.Version.VERSION + "-SNAPSHOT", m.group(1));
+    }
+
+    @Test
     void everyScriptPrintsTheProjectsOneVersion() {
         for (String alias : List.of("producer", "consumer", "cleanup", "stack")) {
             Scripts.Result r = Scripts.run(Duration.ofMinutes(10), alias, "--version");
