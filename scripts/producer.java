@@ -59,7 +59,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -360,20 +359,7 @@ public class producer implements Callable<Integer> {
     }
 
     private static ParameterException bad(CommandLine cl, String flag, Object value, String why) {
-        return new ParameterException(cl, "Invalid value for option '" + flag + "': '"
-                + typed(cl, flag, value) + "' " + why);
-    }
-
-    /** The value as given on the command line (e.g. "-5", not "-5.0"), else {@code value}. */
-    private static String typed(CommandLine cl, String flag, Object value) {
-        var parsed = cl.getParseResult();
-        if (parsed != null && parsed.hasMatchedOption(flag)) {
-            List<String> given = parsed.matchedOption(flag).stringValues();
-            if (!given.isEmpty()) {
-                return given.get(given.size() - 1);
-            }
-        }
-        return value instanceof Duration d ? Durations.format(d) : String.valueOf(value);
+        return Cli.invalid(cl, flag, value, why);
     }
 
     // ---- Kafka client configuration -------------------------------------------------------------
@@ -431,20 +417,6 @@ public class producer implements Callable<Integer> {
         return p;
     }
 
-    /** Printable config, sorted, secrets masked. */
-    public static String describeConfig(Properties p) {
-        TreeMap<String, String> sorted = new TreeMap<>();
-        for (String k : p.stringPropertyNames()) {
-            if (!k.endsWith(".serializer")) {
-                sorted.put(k, p.getProperty(k));
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        sorted.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append('=')
-                .append(v));
-        return Secrets.mask(sb.toString());
-    }
-
     // ---- the run ------------------------------------------------------------------------------
 
     /** One execution: connect, send on a timeline, flush, summarise. */
@@ -482,7 +454,7 @@ public class producer implements Callable<Integer> {
             out.printf(Locale.ROOT, "producer: topic '%s' at %s; rate %s in batches of %d; %s; "
                             + "seed %d%n", s.topic(), s.broker(), SendStats.rateText(s.rate()),
                     s.batch(), boundText(), s.events().seed());
-            out.println("producer: kafka settings: " + describeConfig(s.kafka()));
+            out.println("producer: kafka settings: " + ClientProperties.describe(s.kafka()));
             Optional<KafkaProbe.Cluster> cluster;
             // The producer's own connection and security settings, one attempt at a time.
             try (KafkaProbe probe = new KafkaProbe(ClientProperties.connection(s.kafka()),

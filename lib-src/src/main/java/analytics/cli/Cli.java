@@ -156,6 +156,24 @@ public final class Cli {
     }
 
     /**
+     * The usage error "Invalid value for option 'FLAG': 'VALUE' WHY", with the value as it was
+     * typed on the command line (e.g. "-5", not "-5.0"), or as its default reads.
+     */
+    public static ParameterException invalid(CommandLine cl, String flag, Object value,
+                                             String why) {
+        String typed = value instanceof Duration d ? Durations.format(d) : String.valueOf(value);
+        var parsed = cl.getParseResult();
+        if (parsed != null && parsed.hasMatchedOption(flag)) {
+            List<String> given = parsed.matchedOption(flag).stringValues();
+            if (!given.isEmpty()) {
+                typed = given.get(given.size() - 1);
+            }
+        }
+        return new ParameterException(cl, "Invalid value for option '" + flag + "': '" + typed
+                + "' " + why);
+    }
+
+    /**
      * A deprecated flag that still works for one release: one line naming what to use instead.
      */
     public static void deprecated(PrintWriter err, String name, String flag, String instead) {

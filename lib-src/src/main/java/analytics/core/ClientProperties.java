@@ -108,4 +108,21 @@ public final class ClientProperties {
         int nl = m.indexOf('\n');
         return nl < 0 ? m : m.substring(0, nl);
     }
+
+    /**
+     * The settings as one line for a start-up message: sorted, the serializers left out,
+     * secrets masked ({@link Secrets#mask}).
+     */
+    public static String describe(Properties p) {
+        java.util.TreeMap<String, String> sorted = new java.util.TreeMap<>();
+        for (String k : p.stringPropertyNames()) {
+            if (!k.endsWith(".serializer")) {
+                sorted.put(k, p.getProperty(k));
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        sorted.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append('=')
+                .append(v));
+        return Secrets.mask(sb.toString());
+    }
 }

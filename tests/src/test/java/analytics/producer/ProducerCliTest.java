@@ -101,7 +101,7 @@ class ProducerCliTest {
         Properties p = settings("-X", "sasl.jaas.config=org.apache.kafka.common.security.plain."
                 + "PlainLoginModule required username=\"u\" password=\"hunter2\";",
                 "-X", "ssl.key.password=s3cret").kafka();
-        String text = producer.describeConfig(p);
+        String text = analytics.core.ClientProperties.describe(p);
         assertFalse(text.contains("hunter2"), text);
         assertFalse(text.contains("s3cret"), text);
         assertTrue(text.contains("ssl.key.password="), text);
