@@ -531,7 +531,10 @@ public class consumer implements Callable<Integer> {
                 // No web UI: nothing to look at in a script, and no port to collide on.
                 .config("spark.ui.enabled", "false")
                 // A SIGTERM must not wait forever for a stuck batch.
-                .config("spark.sql.streaming.stopTimeout", "30s");
+                .config("spark.sql.streaming.stopTimeout", "30s")
+                // The sink caches each micro-batch for its two writes and drops it after them:
+                // compressing a cache that lives for one batch costs more than it saves.
+                .config("spark.sql.inMemoryColumnarStorage.compressed", "false");
         if (s.spark().local()) {
             // Loopback for the driver when the host name resolves to it (SPARK_LOCAL_IP wins).
             String ip = System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1");
