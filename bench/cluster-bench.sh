@@ -14,6 +14,7 @@
 set -Eeuo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/common.sh"
 sizes="250000 500000 1000000 2000000"
 skip_local=0
 while (($# > 0)); do
@@ -26,7 +27,6 @@ while (($# > 0)); do
 done
 
 work="$(mktemp -d /tmp/cluster-bench.XXXXXX)"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 kport=$(free_port); cport=$(free_port); mport=$(free_port); sport=$(free_port)
 uport=$(free_port); w1=$(free_port); w2=$(free_port)
 stack_args=(--storage "$work/stack" --kafka-port "$kport" --controller-port "$cport"
@@ -35,8 +35,6 @@ stack_args=(--storage "$work/stack" --kafka-port "$kport" --controller-port "$cp
 jb() { "$root/jbang" "$@"; }
 cleanup() { jb stack down "${stack_args[@]}" >/dev/null 2>&1 || true; echo "(logs kept in $work)"; }
 trap cleanup EXIT
-load() { uptime | sed 's/.*load average: /load /'; }
-now() { date +%s.%N; }
 
 jb stack up "${stack_args[@]}" >"$work/stack-up.log" 2>&1 || { cat "$work/stack-up.log"; exit 1; }
 brokers="localhost:$kport"

@@ -13,8 +13,8 @@
 set -Eeuo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/common.sh"
 work="$(mktemp -d /tmp/cluster-faults.XXXXXX)"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 k1=$(free_port); k2=$(free_port); k3=$(free_port); c1=$(free_port); c2=$(free_port); c3=$(free_port)
 mport=$(free_port); sport=$(free_port); uport=$(free_port); w1=$(free_port); w2=$(free_port); w3=$(free_port)
 st=(--storage "$work/stack" --kafka-nodes 3 --kafka-port "$k1,$k2,$k3" --controller-port "$c1,$c2,$c3"
@@ -28,7 +28,6 @@ cleanup() {
   echo "(logs kept in $work)"
 }
 trap cleanup EXIT
-now() { date +%s.%N; }
 stamp() { while IFS= read -r line; do printf '%s %s\n' "$(now)" "$line"; done; }
 pid_of() { cat "$work/stack/run/$1.pid"; }
 

@@ -32,6 +32,7 @@
 set -Eeuo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/common.sh"
 brokers="${KAFKA_BOOTSTRAP:-localhost:9092}"
 mongo="${MONGO_URI:-mongodb://localhost:27017}"
 events=1000000
@@ -66,8 +67,6 @@ trap cleanup EXIT
 
 jb() { "$root/jbang" "$@"; }
 tool() { jb "$root/bench/consumerbench.java" "$@"; }
-load() { uptime | sed 's/.*load average: /load /'; }
-now() { date +%s.%N; }
 summary=()
 say() { echo "$*"; summary+=("$*"); }
 

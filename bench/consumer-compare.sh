@@ -11,10 +11,12 @@
 set -Eeuo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/common.sh"
 (($# >= 1)) || { echo "consumer-compare: give the earlier checkout's folder (see --help)" >&2; exit 2; }
-case "$1" in -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
-before="$(cd "$1" && pwd)" || { echo "consumer-compare: no folder '$1'" >&2; exit 2; }
-[[ -x "$before/bench/consumer-bench.sh" || -f "$before/bench/consumer-bench.sh" ]] \
+case "$1" in -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+[[ -d "$1" ]] || { echo "consumer-compare: no folder '$1'" >&2; exit 2; }
+before="$(cd "$1" && pwd)"
+[[ -f "$before/bench/consumer-bench.sh" ]] \
   || { echo "consumer-compare: $before has no bench/consumer-bench.sh" >&2; exit 2; }
 shift
 backends="memory mongo-java-server"
@@ -25,7 +27,6 @@ while (($# > 0)); do
   esac
 done
 work="$(mktemp -d /tmp/consumer-compare.XXXXXX)"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 echo "== consumer before ($before, $(git -C "$before" rev-parse --short HEAD)) and after ($root, $(git -C "$root" rev-parse --short HEAD)); $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ); logs in $work"
 n=0
 for backend in $backends; do
@@ -42,7 +43,7 @@ for backend in $backends; do
     "$root/jbang" stack down "${st[@]}" >>"$work/stack-$n.log" 2>&1 || true
     rm -rf "$work/stack-$n"
     echo "$backend $side (run $n):"
-    grep -E '^CASE (1 drain|2 consumer|3)' "$log" | sort -u | sed -E 's/;.*(wall [^;]*).*/: \1/' \
-      | sed -E 's/(CASE 3[^:]*):.*(p50 [^;]*).*/\1: \2/' | sed 's/^/   /'
+    grep -E '^CASE (1 drain|2 consumer|3)' "$log" | sort -u \
+      | sed -E 's/;.*(wall [^;]*).*/: \1/; s/^(CASE 3[^:]*):.*(p50 [^;]*).*/\1: \2/; s/^/   /'
   done
 done

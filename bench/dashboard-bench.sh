@@ -26,6 +26,7 @@
 set -Eeuo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/bench/common.sh"
 cd "$root"
 sizes=30000,150000
 servers=memory,mongo-java-server,ferretdb
@@ -54,7 +55,6 @@ stack=(--storage "$storage" --kafka-port "$kport" --kafka-controller-port "$cpor
   --mongo-port "$mport")
 uri="mongodb://localhost:$mport"
 say() { printf '[bench] %s\n' "$*"; }
-load() { uptime | sed 's/.*load average: /load /'; }
 
 serve_pid=
 stop_serve() {
