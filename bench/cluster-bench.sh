@@ -52,6 +52,7 @@ drain() {
   jb consumer --brokers "$brokers" --topic "$topic" --mongo-uri "$mongo" --db "b_$name" \
     --checkpoint-base "$work/ckpt-$name" --available-now --bulk-size 1000 \
     --shuffle-partitions 2 --conf spark.eventLog.enabled=true --conf "spark.eventLog.dir=$ev" \
+    --conf spark.eventLog.rolling.enabled=false --conf spark.eventLog.compress=false \
     "$@" >"$work/$name.out" 2>"$work/$name.err"
   t1="$(now)"
   awk -v t0="$t0" -v t1="$t1" '/^consumer: done: / { rows = $3; docs = $8 }
