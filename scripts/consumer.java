@@ -53,6 +53,7 @@ import analytics.core.Failures;
 import analytics.core.Names;
 import analytics.core.ProjectPaths;
 import analytics.core.Secrets;
+import analytics.core.Windows;
 import analytics.kafka.KafkaProbe;
 import analytics.kafka.SourceSettings;
 import analytics.mongo.Aggregate;
@@ -74,12 +75,10 @@ import analytics.stream.QueryStop;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -329,75 +328,32 @@ public class consumer implements Callable<Integer> {
     Settings settings() {
         Duration w = Cli.duration("--window", window, false);
         Duration sl = Cli.duration("--slide", slide, false);
-        Duration wm = Cli.duration("--watermark", watermark, true);
-        Duration tr = Cli.duration("--trigger", trigger, true);
-        if (sl.compareTo(w) > 0) {
-            throw new IllegalArgumentException("--slide (" + slide + ") must not exceed --window ("
-                    + window + ")");
-        }
-        if (w.toMillis() % sl.toMillis() != 0) {
-            throw new IllegalArgumentException("--window (" + window + ") must be a multiple of "
-                    + "--slide (" + slide + ")");
-        }
-        String so = startingOffsets.toLowerCase(Locale.ROOT);
-        if (!so.equals("earliest") && !so.equals("latest")) {
-            throw new IllegalArgumentException("--starting-offsets must be earliest or latest, "
-                    + "not '" + startingOffsets + "'");
-        }
-        problem("--brokers", Brokers.problem(brokers));
-        problem("--topic", Names.topicProblem(topic));
-        problem("--mongo-uri", Names.mongoUriProblem(mongoUri));
-        problem("--db", Names.databaseProblem(db));
-        if (maxOffsetsPerTrigger < 0) {
-            throw new IllegalArgumentException("--max-offsets-per-trigger must be 0 or more");
-        }
-        if (minPartitions < 0) {
-            throw new IllegalArgumentException("--min-partitions must be 0 or more");
-        }
-        if (shufflePartitions < 1) {
-            throw new IllegalArgumentException("--shuffle-partitions must be at least 1");
-        }
-        int bulk = bulkSize(bulkSize);
-        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-            throw new IllegalArgumentException("--connect-timeout must be positive");
-        }
-        if (connectAttempts != null && connectAttempts < 1) {
-            throw new IllegalArgumentException("--connect-attempts must be at least 1");
-        }
-        SparkSubmitOptions.Settings spark = sparkOptions.settings();
+        Cli.check("--slide", Windows.slideProblem(w, sl));
+        Cli.check("--brokers", Brokers.problem(brokers));
+        Cli.check("--topic", Names.topicProblem(topic));
+        Cli.check("--mongo-uri", Names.mongoUriProblem(mongoUri));
+        Cli.check("--db", Names.databaseProblem(db));
+        Cli.require(maxOffsetsPerTrigger >= 0, "--max-offsets-per-trigger",
+                maxOffsetsPerTrigger, "must be 0 or more");
+        Cli.require(minPartitions >= 0, "--min-partitions", minPartitions, "must be 0 or more");
+        Cli.require(shufflePartitions >= 1, "--shuffle-partitions", shufflePartitions,
+                "must be at least 1");
+        Cli.require(connectTimeout.compareTo(Duration.ZERO) > 0, "--connect-timeout",
+                connectTimeout, "must be positive");
+        Cli.require(connectAttempts == null || connectAttempts >= 1, "--connect-attempts",
+                connectAttempts, "must be at least 1");
         Path base = checkpointBase == null || checkpointBase.isBlank()
                 ? ProjectPaths.defaultCheckpointBase("consumer.java")
                 : Path.of(checkpointBase);
-        return new Settings(brokers, topic, base.toAbsolutePath().normalize(), so, mongoUri, db,
-                w, sl, wm, tr, maxOffsetsPerTrigger, minPartitions, availableNow,
-                shufflePartitions, bulk, connectTimeout,
-                connectAttempts == null ? 0 : connectAttempts, quietSpark,
+        return new Settings(brokers, topic, base.toAbsolutePath().normalize(),
+                Cli.oneOf("--starting-offsets", startingOffsets, "earliest", "latest"),
+                mongoUri, db, w, sl, Cli.duration("--watermark", watermark, true),
+                Cli.duration("--trigger", trigger, true), maxOffsetsPerTrigger, minPartitions,
+                availableNow, shufflePartitions, Cli.autoOrCount("--bulk-size", bulkSize),
+                connectTimeout, connectAttempts == null ? 0 : connectAttempts, quietSpark,
                 SourceSettings.of(kafkaOptions.load(
                         ConsumerConfig.configNames(), "Kafka consumer", SourceSettings.OWNED),
-                        kafkaOptions.source()), spark);
-    }
-
-    private static void problem(String flag, java.util.Optional<String> why) {
-        why.ifPresent(w -> {
-            throw new IllegalArgumentException("Invalid value for option '" + flag + "': " + w);
-        });
-    }
-
-    /** {@code auto} is 0 (the server decides, {@link MongoConnections#bulkSize}), else N >= 1. */
-    static int bulkSize(String text) {
-        if (text.equals("auto")) {
-            return 0;
-        }
-        try {
-            int n = Integer.parseInt(text);
-            if (n >= 1) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // said below
-        }
-        throw new IllegalArgumentException("--bulk-size: expected auto or a number of at "
-                + "least 1, got '" + text + "'");
+                        kafkaOptions.source()), sparkOptions.settings());
     }
 
     // ---------------------------------------------------------------------------------------
@@ -428,7 +384,7 @@ public class consumer implements Callable<Integer> {
             ownSpark = SparkSession.getDefaultSession().isEmpty()
                     && SparkSession.getActiveSession().isEmpty();
             spark = sparkSession(s);
-            if (!joinUnwrapped(servers)) {
+            if (!Failures.join(servers)) {
                 System.err.println("consumer: topic " + s.topic() + " does not exist on "
                         + s.brokers() + ": nothing to read");
                 return 0;
@@ -499,18 +455,6 @@ public class consumer implements Callable<Integer> {
                     "consumer: ");
             return s.availableNow() ? probe.topicExists(s.topic())
                     : probe.awaitTopic(s.topic(), () -> false);
-        }
-    }
-
-    /** The future's value; its failure rethrown as it was thrown, not wrapped. */
-    private static <T> T joinUnwrapped(CompletableFuture<T> f) {
-        try {
-            return f.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw e;
         }
     }
 

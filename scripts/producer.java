@@ -272,60 +272,43 @@ public class producer implements Callable<Integer> {
         if (broker == null || broker.isBlank()) {
             throw new ParameterException(cl, "--broker must not be empty");
         }
-        Brokers.problem(broker).ifPresent(problem -> {
-            throw new ParameterException(cl, "Invalid value for option '--broker': " + problem);
-        });
-        Names.topicProblem(topic).ifPresent(problem -> {
-            throw new ParameterException(cl, "Invalid value for option '--topic': " + problem);
-        });
-        if (!(rate >= 0) || Double.isInfinite(rate)) {
-            throw bad(cl, "--rate", rate, "must be >= 0 messages per second (0 = unlimited)");
-        }
-        if (batch < 1) {
-            throw bad(cl, "--batch", batch, "must be at least 1 message");
-        }
-        if (count < 0) {
-            throw bad(cl, "--count", count, "must be >= 0 (0 = no limit)");
-        }
-        if (duration != null && (duration.isNegative() || duration.isZero())) {
-            throw bad(cl, "--duration", duration, "must be positive");
-        }
-        if (users < 1) {
-            throw bad(cl, "--users", users, "must be at least 1");
-        }
-        if (items < 1) {
-            throw bad(cl, "--items", items, "must be at least 1");
-        }
-        if (!(zipf >= 0) || zipf > 10) {
-            throw bad(cl, "--zipf", zipf, "must be between 0 (uniform) and 10");
-        }
-        if (zipf > 0 && items > Zipf.MAX_ITEMS) {
-            throw bad(cl, "--items", items, "must be at most " + Zipf.MAX_ITEMS + " with --zipf");
-        }
-        checkFraction(cl, "--late-fraction", lateFraction);
-        checkFraction(cl, "--invalid-fraction", invalidFraction);
+        Cli.check(cl, "--broker", Brokers.problem(broker));
+        Cli.check(cl, "--topic", Names.topicProblem(topic));
+        Cli.require(cl, rate >= 0 && !Double.isInfinite(rate), "--rate", rate,
+                "must be >= 0 messages per second (0 = unlimited)");
+        Cli.require(cl, batch >= 1, "--batch", batch, "must be at least 1 message");
+        Cli.require(cl, count >= 0, "--count", count, "must be >= 0 (0 = no limit)");
+        Cli.require(cl, duration == null || duration.compareTo(Duration.ZERO) > 0, "--duration",
+                duration, "must be positive");
+        Cli.require(cl, users >= 1, "--users", users, "must be at least 1");
+        Cli.require(cl, items >= 1, "--items", items, "must be at least 1");
+        Cli.require(cl, zipf >= 0 && zipf <= 10, "--zipf", zipf,
+                "must be between 0 (uniform) and 10");
+        Cli.require(cl, zipf == 0 || items <= Zipf.MAX_ITEMS, "--items", items,
+                "must be at most " + Zipf.MAX_ITEMS + " with --zipf");
+        String fraction = "must be a fraction between 0 and 1";
+        Cli.require(cl, lateFraction >= 0 && lateFraction <= 1, "--late-fraction", lateFraction,
+                fraction);
+        Cli.require(cl, invalidFraction >= 0 && invalidFraction <= 1, "--invalid-fraction",
+                invalidFraction, fraction);
         if (lateFraction + invalidFraction > 1.0) {
             throw new ParameterException(cl, "--late-fraction + --invalid-fraction must not "
                     + "exceed 1, got " + (lateFraction + invalidFraction));
         }
-        if (lateBy.isNegative() || lateBy.isZero()) {
-            throw bad(cl, "--late-by", lateBy, "must be positive");
-        }
-        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-            throw bad(cl, "--connect-timeout", connectTimeout, "must be positive");
-        }
-        if (closeTimeout.isNegative()) {
-            throw bad(cl, "--close-timeout", closeTimeout, "must not be negative");
-        }
-        if (reportInterval.compareTo(Duration.ofMillis(100)) < 0) {
-            throw bad(cl, "--report-interval", reportInterval, "must be at least 100ms");
-        }
+        Cli.require(cl, lateBy.compareTo(Duration.ZERO) > 0, "--late-by", lateBy,
+                "must be positive");
+        Cli.require(cl, connectTimeout.compareTo(Duration.ZERO) > 0, "--connect-timeout",
+                connectTimeout, "must be positive");
+        Cli.require(cl, !closeTimeout.isNegative(), "--close-timeout", closeTimeout,
+                "must not be negative");
+        Cli.require(cl, reportInterval.compareTo(Duration.ofMillis(100)) >= 0,
+                "--report-interval", reportInterval, "must be at least 100ms");
         Long startMillis = null;
         if (startTime != null) {
             try {
                 startMillis = EventCodec.parseTimestamp(startTime).toEpochMilli();
             } catch (RuntimeException e) {
-                throw bad(cl, "--start-time", startTime,
+                throw Cli.invalid(cl, "--start-time", startTime,
                         "is not an ISO-8601 instant such as 2025-12-22T10:00:00Z");
             }
         }
@@ -350,16 +333,6 @@ public class producer implements Callable<Integer> {
         }
         return new Settings(broker, topic, rate, batch, count, duration, events, props,
                 connectTimeout, closeTimeout, reportInterval);
-    }
-
-    private static void checkFraction(CommandLine cl, String flag, double v) {
-        if (!(v >= 0 && v <= 1)) {
-            throw bad(cl, flag, v, "must be a fraction between 0 and 1");
-        }
-    }
-
-    private static ParameterException bad(CommandLine cl, String flag, Object value, String why) {
-        return Cli.invalid(cl, flag, value, why);
     }
 
     // ---- Kafka client configuration -------------------------------------------------------------

@@ -309,10 +309,8 @@ public class stack implements Callable<Integer> {
         public Integer call() throws Exception {
             Cli.warnBareDurations(spec.commandLine().getParseResult(), NAME,
                 spec.commandLine().getErr());
-            if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
-                throw new ParameterException(spec.commandLine(),
-                    "--timeout: must be at least 1s, got " + timeout.toMillis() + "ms");
-            }
+            Cli.require(spec.commandLine(), timeout.compareTo(Duration.ofSeconds(1)) >= 0,
+                "--timeout", timeout, "must be at least 1s");
             Stack stack = new Stack(options.settings());
             stack.layout().prepare();
             try (FileLock lock = stack.layout().lock()) {

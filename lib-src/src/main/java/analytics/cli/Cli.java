@@ -11,6 +11,8 @@ import picocli.CommandLine.ParameterException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The command-line convention every script follows (README: "Command-line conventions"):
@@ -156,12 +158,92 @@ public final class Cli {
     }
 
     /**
+     * Fails with "Invalid value for option 'FLAG': WHY" when a check ({@code Names},
+     * {@code Brokers}, {@code Windows}) found a problem with the flag's value.
+     *
+     * @throws IllegalArgumentException naming the flag
+     */
+    public static void check(String flag, Optional<String> problem) {
+        problem.ifPresent(why -> {
+            throw new IllegalArgumentException("Invalid value for option '" + flag + "': " + why);
+        });
+    }
+
+    /**
+     * The same as a usage error of {@code cl}.
+     *
+     * @throws ParameterException naming the flag
+     */
+    public static void check(CommandLine cl, String flag, Optional<String> problem) {
+        try {
+            check(flag, problem);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(cl, e.getMessage());
+        }
+    }
+
+    /**
+     * Fails unless {@code ok}, with "Invalid value for option 'FLAG': 'VALUE' WHY".
+     *
+     * @throws IllegalArgumentException naming the flag
+     */
+    public static void require(boolean ok, String flag, Object value, String why) {
+        if (!ok) {
+            check(flag, Optional.of("'" + typed(value) + "' " + why));
+        }
+    }
+
+    /**
+     * Fails unless {@code ok}, with the usage error of {@link #invalid} (the value as typed).
+     *
+     * @throws ParameterException naming the flag
+     */
+    public static void require(CommandLine cl, boolean ok, String flag, Object value,
+                               String why) {
+        if (!ok) {
+            throw invalid(cl, flag, value, why);
+        }
+    }
+
+    /**
+     * The value of a flag that takes one of a few words, in any case, lower-cased.
+     *
+     * @throws IllegalArgumentException naming the flag and the words
+     */
+    public static String oneOf(String flag, String text, String... words) {
+        String lower = text.toLowerCase(Locale.ROOT);
+        require(List.of(words).contains(lower), flag, text,
+                "must be " + String.join(" or ", words));
+        return lower;
+    }
+
+    /**
+     * A count flag that may also say {@code auto}: 0 for {@code auto} (the program decides),
+     * else the number, at least 1.
+     *
+     * @throws IllegalArgumentException naming the flag
+     */
+    public static int autoOrCount(String flag, String text) {
+        if (text.equals("auto")) {
+            return 0;
+        }
+        int n = 0;
+        try {
+            n = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            // refused below, with the value as typed
+        }
+        require(n >= 1, flag, text, "must be auto or a number of at least 1");
+        return n;
+    }
+
+    /**
      * The usage error "Invalid value for option 'FLAG': 'VALUE' WHY", with the value as it was
      * typed on the command line (e.g. "-5", not "-5.0"), or as its default reads.
      */
     public static ParameterException invalid(CommandLine cl, String flag, Object value,
                                              String why) {
-        String typed = value instanceof Duration d ? Durations.format(d) : String.valueOf(value);
+        String typed = typed(value);
         var parsed = cl.getParseResult();
         if (parsed != null && parsed.hasMatchedOption(flag)) {
             List<String> given = parsed.matchedOption(flag).stringValues();
@@ -171,6 +253,11 @@ public final class Cli {
         }
         return new ParameterException(cl, "Invalid value for option '" + flag + "': '" + typed
                 + "' " + why);
+    }
+
+    /** A value as a user would type it: durations as 30s, 500ms. */
+    private static String typed(Object value) {
+        return value instanceof Duration d ? Durations.format(d) : String.valueOf(value);
     }
 
     /**

@@ -109,6 +109,24 @@ public final class Failures {
         return top;
     }
 
+    /**
+     * The future's value, waiting for it; its failure rethrown as it was thrown (a runtime
+     * exception or an error), not wrapped in a {@link CompletionException}.
+     */
+    public static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+
     /** Whether {@code t} or one of its causes is of a class with this simple name. */
     public static boolean causedBy(Throwable t, String simpleClassName) {
         return find(t, c -> c.getClass().getSimpleName().equals(simpleClassName)).isPresent();

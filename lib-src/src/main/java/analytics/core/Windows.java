@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Event-time windows with Spark's semantics ({@code window(col, window, slide)}): windows are
@@ -21,9 +22,26 @@ public final class Windows {
             throw new IllegalArgumentException("window and slide must be positive");
         }
         if (slideMillis > windowMillis) {
-            throw new IllegalArgumentException("slide (" + slide + ") must not exceed window ("
-                    + window + ")");
+            throw new IllegalArgumentException("slide " + slideProblem(window, slide)
+                    .orElseThrow());
         }
+    }
+
+    /**
+     * Why {@code slide} cannot go with {@code window} in the consumer's query, if it cannot: a
+     * slide longer than the window, or one that does not divide it (the consumer combines
+     * events per slide bucket before windowing, so every window must be whole buckets).
+     */
+    public static Optional<String> slideProblem(Duration window, Duration slide) {
+        if (slide.compareTo(window) > 0) {
+            return Optional.of("'" + Durations.format(slide) + "' must not exceed the window ("
+                    + Durations.format(window) + ")");
+        }
+        if (slide.toMillis() > 0 && window.toMillis() % slide.toMillis() != 0) {
+            return Optional.of("'" + Durations.format(slide) + "' must divide the window ("
+                    + Durations.format(window) + ") evenly");
+        }
+        return Optional.empty();
     }
 
     public Duration window() {

@@ -10,10 +10,12 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CliTest {
@@ -99,5 +101,38 @@ class CliTest {
     void everyScriptPrintsTheProjectsOneVersion() {
         Run r = run("--version");
         assertEquals("demo " + analytics.core.Version.VERSION, r.out().strip());
+    }
+
+    @Test
+    void aValueCheckNamesTheFlagAndTheValueAsTyped() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Cli.require(false, "--linger", Duration.ofMillis(1500), "must be short"));
+        assertEquals("Invalid value for option '--linger': '1500ms' must be short",
+                e.getMessage());
+        Cli.require(true, "--linger", Duration.ZERO, "never said");
+        assertEquals("Invalid value for option '--topic': has a space",
+                assertThrows(IllegalArgumentException.class,
+                        () -> Cli.check("--topic", Optional.of("has a space"))).getMessage());
+        Cli.check("--topic", Optional.empty());
+    }
+
+    @Test
+    void aWordFlagTakesAnyCaseAndNamesTheWordsItTakes() {
+        assertEquals("latest", Cli.oneOf("--from", "LATEST", "earliest", "latest"));
+        String why = assertThrows(IllegalArgumentException.class,
+                () -> Cli.oneOf("--from", "middle", "earliest", "latest")).getMessage();
+        assertEquals("Invalid value for option '--from': 'middle' must be earliest or latest",
+                why);
+    }
+
+    @Test
+    void aCountFlagMayLeaveTheChoiceToTheProgram() {
+        assertEquals(0, Cli.autoOrCount("--bulk", "auto"));
+        assertEquals(50, Cli.autoOrCount("--bulk", "50"));
+        for (String bad : new String[] {"0", "-3", "many", ""}) {
+            assertTrue(assertThrows(IllegalArgumentException.class,
+                    () -> Cli.autoOrCount("--bulk", bad)).getMessage()
+                    .startsWith("Invalid value for option '--bulk': '" + bad + "'"), bad);
+        }
     }
 }

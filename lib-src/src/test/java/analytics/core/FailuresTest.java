@@ -4,14 +4,28 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FailuresTest {
+
+    @Test
+    void joinRethrowsTheFailureOfTheFutureAsItWasThrown() {
+        IllegalStateException thrown = new IllegalStateException("kafka down");
+        CompletableFuture<Boolean> failed = CompletableFuture.supplyAsync(() -> {
+            throw thrown;
+        });
+        assertSame(thrown, assertThrows(IllegalStateException.class,
+                () -> Failures.join(failed)));
+        assertEquals("x", Failures.join(CompletableFuture.supplyAsync(() -> "x")));
+    }
 
     @Test
     void describesAFailureAndItsRootCauseOnOneLine() {

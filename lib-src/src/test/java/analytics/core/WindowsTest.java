@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class WindowsTest {
@@ -69,5 +70,17 @@ class WindowsTest {
     void slideLongerThanWindowIsRejected() {
         assertThrows(IllegalArgumentException.class,
                 () -> new Windows(Duration.ofMinutes(5), Duration.ofMinutes(10)));
+    }
+
+    @Test
+    void theConsumerTakesOnlySlidesThatDivideTheWindow() {
+        assertEquals(Optional.empty(), Windows.slideProblem(Duration.ofMinutes(10),
+                Duration.ofMinutes(5)));
+        assertEquals(Optional.empty(), Windows.slideProblem(Duration.ofMinutes(10),
+                Duration.ofMinutes(10)));
+        assertEquals(Optional.of("'3m' must divide the window (10m) evenly"),
+                Windows.slideProblem(Duration.ofMinutes(10), Duration.ofMinutes(3)));
+        assertEquals(Optional.of("'10m' must not exceed the window (5m)"),
+                Windows.slideProblem(Duration.ofMinutes(5), Duration.ofMinutes(10)));
     }
 }
