@@ -54,11 +54,11 @@ start_consumer
 until grep -q ' batch [0-9]*: [1-9]' "$work/consumer.log" 2>/dev/null; do sleep 1; done
 sleep 20
 
-# gap SINCE: the longest time between completed batches after SINCE, and the usual one before.
+# gap SINCE: the longest time between completed batches after SINCE, and in the 20 s before it.
 gap() {
   awk -v t="$1" '/ batch [0-9]+: / { if (prev) { g = $1 - prev; if ($1 > t) { if (g > after) after = g }
-      else if (g > before) before = g } ; prev = $1 }
-    END { printf "longest gap between batches after it %.1f s (before it %.1f s)", after, before }' \
+      else if ($1 > t - 20 && g > before) before = g } ; prev = $1 }
+    END { printf "longest gap between batches after it %.1f s (20 s before it %.1f s)", after, before }' \
     "$work/consumer.log"
 }
 latency() { # worst max latency of the producer's 1 s lines after $1
@@ -85,6 +85,9 @@ echo "the driver killed and started again: first batch with data $(awk -v a="$t"
 sleep 20
 kill "${pids[0]}" 2>/dev/null || true; wait "${pids[0]}" 2>/dev/null || true
 acked=$(sed -nE 's/.*summary: ([0-9]+) records sent.*/\1/p' "$work/producer.log")
-until awk -v n="$acked" '/ batch [0-9]+: / { s += $4 } END { exit !(s >= n) }' "$work/consumer.log"; do sleep 1; done
+# Caught up: an empty batch after the producer's end (the rows of the batch lines do not add up
+# to the topic: the killed driver may have committed a batch it never printed).
+t=$(now)
+until awk -v t="$t" '$1 > t && / batch [0-9]+: 0 rows/ { f = 1 } END { exit !f }' "$work/consumer.log"; do sleep 1; done
 kill "$cpid"; wait "$cpid" 2>/dev/null || true
 echo "producer: ${acked} records acknowledged, so each collection's counts sum to $((2 * acked)) (every event in 2 sliding windows); stored: $(jb "$root/bench/consumerbench.java" count --mongo-uri "$mongo" --db faults)"
