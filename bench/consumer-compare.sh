@@ -5,24 +5,27 @@
 # (mongo-java-server in memory, then on its H2 file), each run on a fresh stack of its own
 # (started from this checkout, so both sides meet the same servers), case 2 in one batch.
 #
-# Usage: bench/consumer-compare.sh BEFORE_DIR [--backends "memory mongo-java-server"]
+# Usage: bench/consumer-compare.sh BEFORE_DIR [--backends "memory mongo-java-server"] [--cases 123]
 #   BEFORE_DIR  a checkout of the earlier code, e.g. `git worktree add --detach /tmp/before e87a2d5`
+#   --cases     which consumer-bench cases (default 123; e.g. 2 for a longer series of case 2)
 # Logs: <work>/<backend>-<before|after>-<n>.log; the summary lines at the end.
 set -Eeuo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$root/bench/common.sh"
 (($# >= 1)) || { echo "consumer-compare: give the earlier checkout's folder (see --help)" >&2; exit 2; }
-case "$1" in -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "$1" in -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 [[ -d "$1" ]] || { echo "consumer-compare: no folder '$1'" >&2; exit 2; }
 before="$(cd "$1" && pwd)"
 [[ -f "$before/bench/consumer-bench.sh" ]] \
   || { echo "consumer-compare: $before has no bench/consumer-bench.sh" >&2; exit 2; }
 shift
 backends="memory mongo-java-server"
+cases=123
 while (($# > 0)); do
   case "$1" in
     --backends) backends="$2"; shift 2 ;;
+    --cases) cases="$2"; shift 2 ;;
     *) echo "consumer-compare: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -39,7 +42,7 @@ for backend in $backends; do
       || { echo "stack $n did not start:"; tail -5 "$work/stack-$n.log"; exit 1; }
     log="$work/$backend-$side-$n.log"
     CASE2_SETTINGS="0 1000 1" bash "$dir/bench/consumer-bench.sh" --brokers "localhost:$kp" \
-      --mongo-uri "mongodb://localhost:$mp" --cases 123 >"$log" 2>&1 || echo "run $n failed: $log"
+      --mongo-uri "mongodb://localhost:$mp" --cases "$cases" >"$log" 2>&1 || echo "run $n failed: $log"
     "$root/jbang" stack down "${st[@]}" >>"$work/stack-$n.log" 2>&1 || true
     rm -rf "$work/stack-$n"
     echo "$backend $side (run $n):"
