@@ -390,12 +390,8 @@ public class consumer implements Callable<Integer> {
                 return 0;
             }
             boolean resuming = SparkCheckpoint.isCheckpoint(s.checkpoint());
-            SparkCheckpoint.shufflePartitions(s.checkpoint())
-                    .filter(kept -> kept != s.shufflePartitions())
-                    .ifPresent(kept -> System.err.println("consumer: this checkpoint keeps "
-                            + kept + " shuffle partition" + (kept == 1 ? "" : "s") + " (Spark "
-                            + "fixes the number at the first batch), not the "
-                            + s.shufflePartitions() + " of --shuffle-partitions"));
+            SparkCheckpoint.shufflePartitionsKept(s.checkpoint(), s.shufflePartitions())
+                    .ifPresent(line -> System.err.println("consumer: " + line));
             Running running = start(spark, s);
             query = running.query();
             stop = QueryStop.watch(query, lock::close, "consumer");
@@ -479,28 +475,14 @@ public class consumer implements Callable<Integer> {
                 // The sink caches each micro-batch for its two writes and drops it after them:
                 // compressing a cache that lives for one batch costs more than it saves.
                 .config("spark.sql.inMemoryColumnarStorage.compressed", "false");
-        if (s.spark().local()) {
-            // Loopback for the driver when the host name resolves to it (SPARK_LOCAL_IP wins).
-            String ip = System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1");
-            b.config("spark.driver.host", ip).config("spark.driver.bindAddress", ip);
-        } else {
-            // The master answers and can run the job, then the executors get every class and
-            // jar they need: the connectors, resolved like spark-submit --packages, and this
-            // script's own jar with the library.
-            SparkCluster.await(s.master(), s.spark().conf(), s.connectWait(), System.err,
-                    "consumer: ");
-            SparkCluster.configure(b, s.master(), s.spark().conf(), s.spark().packages(),
-                    consumer.class, System.err, "consumer: ");
-        }
-        s.spark().conf().forEach(b::config);
-        SparkSession spark = b.getOrCreate();
+        // Where it runs: the driver's address, on a cluster the master checked and every jar
+        // the executors need (this script's own with the library), then --conf.
+        SparkSession spark = SparkCluster.target(b, s.spark(), consumer.class, s.connectWait(),
+                System.err, "consumer: ").getOrCreate();
         if (s.quietSpark()) {
             spark.sparkContext().setLogLevel("WARN");
         }
-        if (!s.spark().local()) {
-            SparkCluster.awaitExecutor(spark, s.master(), s.spark().conf(),
-                    SparkCluster.EXECUTOR_WAIT);
-        }
+        SparkCluster.awaitExecutor(spark, s.spark());
         return spark;
     }
 
@@ -552,14 +534,12 @@ public class consumer implements Callable<Integer> {
                 .option("startingOffsets", s.startingOffsets())
                 // Records deleted by retention before we read them are reported, not fatal.
                 .option("failOnDataLoss", "false");
-        for (Map.Entry<String, String> e : s.kafka().entrySet()) {
-            reader = reader.option("kafka." + e.getKey(), e.getValue());
-        }
+        s.kafka().forEach((key, value) -> reader.option("kafka." + key, value));
         if (s.maxOffsetsPerTrigger() > 0) {
-            reader = reader.option("maxOffsetsPerTrigger", s.maxOffsetsPerTrigger());
+            reader.option("maxOffsetsPerTrigger", s.maxOffsetsPerTrigger());
         }
         if (s.minPartitions() > 0) {
-            reader = reader.option("minPartitions", s.minPartitions());
+            reader.option("minPartitions", s.minPartitions());
         }
         return reader.load();
     }

@@ -60,4 +60,16 @@ public final class SparkCheckpoint {
             return Optional.empty();
         }
     }
+
+    /**
+     * The line to show when the checkpoint keeps another number of shuffle partitions than
+     * {@code asked} (Spark fixes the number at the first batch); empty when it keeps that
+     * number, or has no batch yet.
+     */
+    public static Optional<String> shufflePartitionsKept(Path dir, int asked) {
+        return shufflePartitions(dir).filter(kept -> kept != asked)
+                .map(kept -> "this checkpoint keeps " + kept + " shuffle partition"
+                        + (kept == 1 ? "" : "s") + " (Spark fixes the number at the first "
+                        + "batch), not the " + asked + " of --shuffle-partitions");
+    }
 }

@@ -211,6 +211,27 @@ public final class SparkCluster {
     }
 
     /**
+     * Readies {@code b} for where the job runs and returns it. In local mode the driver is on
+     * loopback ({@code SPARK_LOCAL_IP} wins). On a cluster, the master is awaited and checked
+     * ({@link #await}), then the executors get every class and jar they need
+     * ({@link #configure}). Last, the user's {@code --conf} settings, which win.
+     */
+    public static SparkSession.Builder target(SparkSession.Builder b,
+                                              SparkSubmitOptions.Settings spark, Class<?> job,
+                                              Backoff.Attempts wait, PrintStream err,
+                                              String prefix) {
+        if (spark.local()) {
+            String ip = System.getenv().getOrDefault("SPARK_LOCAL_IP", "127.0.0.1");
+            b.config("spark.driver.host", ip).config("spark.driver.bindAddress", ip);
+        } else {
+            await(spark.master(), spark.conf(), wait, err, prefix);
+            configure(b, spark.master(), spark.conf(), spark.packages(), job, err, prefix);
+        }
+        spark.conf().forEach(b::config);
+        return b;
+    }
+
+    /**
      * Configures a session for the cluster: the executors get the connectors (resolved from
      * Maven with their dependencies, as {@code spark-submit --packages} does) and the jar of
      * {@code mainClass} (this script and the library), unless spark-submit ships them itself;
@@ -240,6 +261,13 @@ public final class SparkCluster {
         jars.addAll(ClusterJars.resolve(packages, err, prefix));
         jars.add(ClusterJars.jarOf(mainClass).toString());
         b.config("spark.jars", String.join(",", jars));
+    }
+
+    /** On a cluster, waits {@link #EXECUTOR_WAIT} for the job's first executor (below). */
+    public static void awaitExecutor(SparkSession session, SparkSubmitOptions.Settings spark) {
+        if (!spark.local()) {
+            awaitExecutor(session, spark.master(), spark.conf(), EXECUTOR_WAIT);
+        }
     }
 
     /**
