@@ -378,20 +378,11 @@ class DashboardPageBrowserTest {
         }
 
         static Served start(String mongoUri, String db, int port) throws IOException {
-            Path root = Scripts.projectRoot();
             Path log = Files.createTempFile("serve-" + port + "-", ".log");
-            ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("scripts/notebooks.sh")
-                    .toString(), "serve", "--port", Integer.toString(port),
-                    "--refresh", REFRESH.toSeconds() + "s")
-                    .directory(root.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            Map<String, String> env = pb.environment();
-            env.put("MONGO_URI", mongoUri);
-            env.put("MONGO_DB", db);
+            ProcessBuilder pb = Scripts.notebooks(log, mongoUri, db, "serve",
+                    "--port", Integer.toString(port), "--refresh", REFRESH.toSeconds() + "s");
             // The first serve builds lib-src's classpath; the second reuses it.
-            env.put("NOTEBOOKS_SKIP_BUILD", built ? "1" : "0");
+            pb.environment().put("NOTEBOOKS_SKIP_BUILD", built ? "1" : "0");
             built = true;
             Served served = new Served(pb.start(), port, log);
             served.awaitPage(Duration.ofMinutes(5));

@@ -15,7 +15,6 @@ import analytics.testkit.StackExtension;
 import analytics.testkit.TestStack;
 import analytics.testkit.Topics;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -206,18 +205,10 @@ class NotebookRenderTest {
     /** Runs {@code scripts/notebooks.sh render NOTEBOOK} and waits for it. */
     static Rendered render(String mongoUri, String db, Path reports, Path notebook)
             throws IOException {
-        Path root = Scripts.projectRoot();
         String name = notebook.getFileName().toString().replaceFirst("\\.ipynb$", "");
         Path log = Files.createTempFile("render-" + name + "-", ".log");
-        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("scripts/notebooks.sh")
-                .toString(), "render", notebook.toString())
-                .directory(root.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        ProcessBuilder pb = Scripts.notebooks(log, mongoUri, db, "render", notebook.toString());
         Map<String, String> env = pb.environment();
-        env.put("MONGO_URI", mongoUri);
-        env.put("MONGO_DB", db);
         env.put("REPORTS_DIR", reports.toString());
         // The first render builds lib-src's classpath; the others reuse it.
         env.put("NOTEBOOKS_SKIP_BUILD", built ? "1" : "0");

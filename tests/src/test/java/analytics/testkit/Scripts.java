@@ -44,6 +44,27 @@ public final class Scripts {
         return dir;
     }
 
+    /**
+     * {@code scripts/notebooks.sh args...} on database {@code db} of {@code mongoUri}, from the
+     * project root, both streams into {@code log}, no input; the caller adds to its
+     * environment and starts it.
+     */
+    public static ProcessBuilder notebooks(Path log, String mongoUri, String db,
+                                           String... args) {
+        Path root = projectRoot();
+        List<String> command = new ArrayList<>(List.of("bash",
+                root.resolve("scripts/notebooks.sh").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(root.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("MONGO_URI", mongoUri);
+        pb.environment().put("MONGO_DB", db);
+        return pb;
+    }
+
     /** Runs {@code ./jbang alias args...} and waits for it, failing after {@code timeout}. */
     public static Result run(Duration timeout, String alias, String... args) {
         return run(timeout, Map.of(), alias, args);
